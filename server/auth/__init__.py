@@ -1,0 +1,1 @@
+"""Sign-in, tokens, devices, and the one place that decides who may call what."""

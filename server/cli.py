@@ -1,0 +1,66 @@
+"""Operator commands: ``flask --app server huifang ...``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from server import demo
+from server.auth.passwords import DEMO_PASSWORD, check_strength, hash_password
+from server.errors import HuifangError
+from server.extensions import db
+from server.institutions import services as institutions
+from server.institutions.models import Institution
+from server.users.models import User, UserRole
+from server.users.roles import ADMIN, ROLES
+
+group = AppGroup("huifang", help="回访通 operations.")
+
+
+@group.command("demo-data")
+def demo_data():
+    """Load the demo province and one user per role (idempotent; refused in production)."""
+    if current_app.config["HUIFANG_ENV"] == "production":
+        raise click.ClickException(
+            "demo data is refused when HUIFANG_ENV=production (its password is public)"
+        )
+    users = demo.load()
+    click.echo(f"演示账号 Demo logins (password / 密码: {DEMO_PASSWORD}):")
+    for user in users:
+        inst = db.session.scalars(select(Institution).where(Institution.code == user.institution_code)).one()
+        role_names = "、".join(ROLES[role][0] for role in user.roles)
+        click.echo(f"  {user.username:<12} {user.display_name:<6} {inst.name:<6} {role_names}")
+
+
+@group.command("bootstrap")
+@click.option("--province-code", required=True, help="e.g. 37")
+@click.option("--province-name", required=True, help="e.g. 山东省")
+@click.option("--admin-username", required=True)
+@click.option("--admin-name", default="系统管理员", show_default=True)
+@click.password_option("--admin-password", help="prompted for when not given")
+def bootstrap(province_code, province_name, admin_username, admin_name, admin_password):
+    """Create the province and its first administrator on an empty database (production set-up)."""
+    if db.session.scalars(select(Institution.id)).first() is not None:
+        raise click.ClickException("institutions exist already; bootstrap is for an empty database")
+    try:
+        check_strength(admin_password, admin_username)
+    except HuifangError as err:
+        raise click.ClickException(f"{err.message} / {err.message_en}") from err
+    province = institutions.add_root(province_code, province_name)
+    db.session.add(
+        User(
+            username=admin_username.strip().lower(),
+            display_name=admin_name,
+            institution_id=province.id,
+            password_hash=hash_password(admin_password),
+            role_rows=[UserRole(role=ADMIN)],
+        )
+    )
+    db.session.commit()
+    click.echo(f"created {province_name} ({province_code}) and administrator {admin_username}")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(group)

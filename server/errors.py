@@ -1,0 +1,121 @@
+"""One error shape for every failure.
+
+Every error the API returns, whatever raised it (a service rule, schema validation, a wrong URL, a
+too-large upload, a bug), is JSON of one shape::
+
+    {"code": "...", "message": "中文说明", "message_en": "English", "details": {...}}
+
+Services raise HuifangError; the handlers below turn everything else into the same shape.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("huifang.errors")
+
+
+class HuifangError(Exception):
+    """The project's one exception type: a stable code, a status, and both languages."""
+
+    def __init__(self, code: str, message: str, message_en: str, status: int = 400, details=None):
+        super().__init__(message_en)
+        self.code = code
+        self.message = message
+        self.message_en = message_en
+        self.status = status
+        self.details = details or {}
+        self.headers: dict[str, str] = {}
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "message_en": self.message_en,
+            "details": self.details,
+        }
+
+
+def not_found(what_zh: str = "记录", what_en: str = "record") -> HuifangError:
+    # Out-of-scope records answer the same as missing ones, so that ids leak nothing.
+    return HuifangError("not_found", f"{what_zh}不存在", f"{what_en.capitalize()} not found", 404)
+
+
+def forbidden() -> HuifangError:
+    return HuifangError("forbidden", "您没有执行此操作的权限", "You are not allowed to do this", 403)
+
+
+# Standard HTTP failures, in both languages. Anything not listed falls back to the generic entry.
+HTTP_ERRORS: dict[int, tuple[str, str, str]] = {
+    400: ("bad_request", "请求格式有误", "The request is malformed"),
+    401: ("unauthorized", "请先登录", "Please sign in"),
+    403: ("forbidden", "您没有执行此操作的权限", "You are not allowed to do this"),
+    404: ("not_found", "请求的地址不存在", "No such resource"),
+    405: ("method_not_allowed", "不支持此请求方法", "This method is not allowed here"),
+    406: ("not_acceptable", "无法提供所要求的格式", "Cannot produce the requested format"),
+    409: ("conflict", "与现有数据冲突", "Conflicts with existing data"),
+    413: ("payload_too_large", "提交的数据过大", "The request body is too large"),
+    415: ("unsupported_media_type", "不支持此内容类型", "Unsupported content type"),
+    422: ("validation_error", "提交的数据有误，请检查后重试", "The submitted data is invalid"),
+    429: ("too_many_requests", "请求过于频繁，请稍后再试", "Too many requests, try again later"),
+    500: ("internal_error", "服务器内部错误，请稍后再试", "Internal server error, please try again later"),
+    503: ("service_unavailable", "服务暂时不可用", "Service temporarily unavailable"),
+}
+
+
+def from_http_exception(exc: HTTPException) -> HuifangError:
+    status = exc.code or 500
+    code, zh, en = HTTP_ERRORS.get(status, (f"http_{status}", "请求失败", exc.name or "Request failed"))
+    details: dict = {}
+    # webargs/flask-smorest put the field messages of a failed validation in exc.data["messages"].
+    data = getattr(exc, "data", None)
+    if isinstance(data, dict) and "messages" in data:
+        details = {"fields": _flatten_locations(data["messages"])}
+    err = HuifangError(code, zh, en, status, details)
+    # Keep the Allow header of a 405 (flask-smorest's own handler drops it; RFC 9110 wants it).
+    if hasattr(exc, "get_headers"):
+        for name, value in exc.get_headers():
+            if name.lower() in ("allow", "retry-after", "www-authenticate"):
+                err.headers[name] = value
+    return err
+
+
+def _flatten_locations(messages: dict) -> dict:
+    """webargs nests field errors under the location (json, query, ...); clients want the fields."""
+    if len(messages) == 1:
+        (only,) = messages.values()
+        if isinstance(only, dict):
+            return only
+    return messages
+
+
+def _respond(err: HuifangError):
+    response = jsonify(err.to_dict())
+    response.status_code = err.status
+    for name, value in err.headers.items():
+        response.headers[name] = value
+    return response
+
+
+def register(app: Flask) -> None:
+    """Install the handlers; called after flask-smorest so that ours replace its HTTP handler."""
+
+    @app.errorhandler(HuifangError)
+    def _huifang(err: HuifangError):
+        return _respond(err)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        return _respond(from_http_exception(exc))
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error")
+        return _respond(from_http_exception(_InternalError()))
+
+
+class _InternalError(HTTPException):
+    code = 500

@@ -1,0 +1,1 @@
+"""Institutions: the province → city → county tree (R2). Every user belongs to one."""
