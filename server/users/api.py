@@ -31,7 +31,7 @@ def list_roles():
 @blp.response(200, UserListSchema)
 @roles_required(ADMIN)
 def list_users(args):
-    """Users of the caller's subtree; q matches username or name; keyset pages via next_cursor."""
+    """Users of the caller's subtree; q matches username, name or phone; keyset pages via next_cursor."""
     items, next_cursor = services.list_users(current_scope(), args)
     return {"items": items, "next_cursor": next_cursor}
 

@@ -38,7 +38,9 @@ def list_users(scope: Scope, args: dict) -> tuple[list[User], str | None]:
     stmt = scope.filter(select(User), User).order_by(User.id)
     if args.get("q"):
         like = f"%{args['q'].strip()}%"
-        stmt = stmt.where(or_(User.username.ilike(like), User.display_name.ilike(like)))
+        stmt = stmt.where(
+            or_(User.username.ilike(like), User.display_name.ilike(like), User.phone.like(like))
+        )
     if "institution_id" in args:
         root = scope.get(Institution, args["institution_id"], "机构", "institution")
         stmt = stmt.where(User.institution_id.in_(Scope(root.path).institution_ids()))

@@ -99,13 +99,16 @@ def test_user_list_filters_and_pages(login_as, make_user, org):
     admin = login_as("admin", institution="37", username="root.admin")
     for n in range(5):
         make_user("specialist", institution="370102", username=f"lx{n}", display_name=f"历下{n}号")
-    make_user("reviewer", institution="3702", username="qd.reviewer", display_name="青岛审核")
+    make_user(
+        "reviewer", institution="3702", username="qd.reviewer", display_name="青岛审核", phone="13953200001"
+    )
     make_user("specialist", institution="370202", username="sleeping", active=False)
 
     assert usernames(admin.get(f"/api/v1/users?institution_id={org['3702']}")) == {"qd.reviewer", "sleeping"}
     assert usernames(admin.get("/api/v1/users?role=reviewer")) == {"qd.reviewer"}
     assert usernames(admin.get("/api/v1/users?active=false")) == {"sleeping"}
     assert usernames(admin.get("/api/v1/users?q=历下")) == {f"lx{n}" for n in range(5)}
+    assert usernames(admin.get("/api/v1/users?q=953200")) == {"qd.reviewer"}
 
     seen, cursor = [], None
     while True:
