@@ -49,8 +49,8 @@ run: install
 	@echo "  管理控制台 console   http://127.0.0.1:$(PORT)/console/"
 	@echo "  API docs            http://127.0.0.1:$(PORT)/api/v1/docs"
 	@echo
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --access-logfile - \
-		--access-logformat '%(h)s "%(r)s" %(s)s %(M)sms' server.wsgi:app
+	@# No gunicorn access log: the app writes one JSON line per request with its request id.
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 server.wsgi:app
 
 ## Tests. The first failing step fails the whole run.
 test: install browser lint test-js test-sqlite test-postgres

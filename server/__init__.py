@@ -7,6 +7,8 @@ each with api.py, models.py, schemas.py and services.py.
 
 from __future__ import annotations
 
+import importlib
+
 from flask import Flask
 from flask_smorest import Api
 
@@ -15,6 +17,16 @@ from server import errors, logs
 from server.dbtypes import render_migration_item
 from server.extensions import db, migrate
 from server.schemas import ErrorSchema
+
+# The business domains, each a package server/<domain>/ with api.py (a flask-smorest Blueprint named
+# ``blp``) and usually models.py, schemas.py, services.py. A new domain is one more name here.
+DOMAINS = (
+    "health",
+    "audit",
+    "auth",
+    "institutions",
+    "users",
+)
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -37,14 +49,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     # One Api (and so one OpenAPI document) per app: tests build many apps in one process.
     api = HuifangApi(app)
     app.extensions["huifang_api"] = api
-    _register_models()
-    from server.auth.api import blp as auth_blp
-    from server.health.api import blp as health_blp
-    from server.institutions.api import blp as institutions_blp
-    from server.users.api import blp as users_blp
-
-    for blp in (health_blp, auth_blp, institutions_blp, users_blp):
-        api.register_blueprint(blp)
+    import_models()
+    for domain in DOMAINS:
+        module = _optional_module(f"server.{domain}.api")
+        if module is not None:
+            api.register_blueprint(module.blp)
 
     from server.web import bp as web_bp
 
@@ -66,9 +75,17 @@ class HuifangApi(Api):
     ERROR_SCHEMA = ErrorSchema
 
 
-def _register_models() -> None:
-    """Import every model module so that metadata (and so Alembic) knows every table."""
-    import server.audit.models
-    import server.auth.models
-    import server.institutions.models
-    import server.users.models  # noqa: F401
+def import_models() -> None:
+    """Import every domain's models so that the metadata (and so Alembic) knows every table."""
+    for domain in DOMAINS:
+        _optional_module(f"server.{domain}.models")
+
+
+def _optional_module(name: str):
+    """The module, or None when it does not exist (an import error inside it still raises)."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        return None

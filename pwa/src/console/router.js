@@ -2,6 +2,7 @@ import { createRouter, createWebHashHistory } from 'vue-router'
 import ConsoleLayout from './ConsoleLayout.vue'
 import ConsoleLogin from './ConsoleLogin.vue'
 import HomePage from './HomePage.vue'
+import { PAGES, canOpen } from './pages.js'
 
 export function createConsoleRouter(session) {
   const router = createRouter({
@@ -13,18 +14,12 @@ export function createConsoleRouter(session) {
         component: ConsoleLayout,
         children: [
           { path: '', name: 'home', component: HomePage },
-          {
-            path: 'institutions',
-            name: 'institutions',
-            component: () => import('./InstitutionsPage.vue'),
-            meta: { role: 'admin' },
-          },
-          {
-            path: 'users',
-            name: 'users',
-            component: () => import('./UsersPage.vue'),
-            meta: { role: 'admin' },
-          },
+          ...PAGES.map(({ path, name, component, roles }) => ({
+            path,
+            name,
+            component,
+            meta: { roles },
+          })),
         ],
       },
       { path: '/:rest(.*)*', redirect: '/' },
@@ -34,7 +29,7 @@ export function createConsoleRouter(session) {
     if (!to.meta.public && !session.loggedIn) return { name: 'login' }
     if (to.name === 'login' && session.loggedIn) return { name: 'home' }
     // The server refuses these anyway (403); the page is not offered to other roles.
-    if (to.meta.role && !session.hasRole(to.meta.role)) return { name: 'home' }
+    if (!canOpen(to.meta, session)) return { name: 'home' }
     return true
   })
   return router
