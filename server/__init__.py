@@ -26,6 +26,9 @@ DOMAINS = (
     "auth",
     "institutions",
     "users",
+    "calendar",
+    "tasks",
+    "risk",
 )
 
 

@@ -67,6 +67,9 @@ class Caller:
     def patch(self, url, **kw):
         return self._call("patch", url, **kw)
 
+    def put(self, url, **kw):
+        return self._call("put", url, **kw)
+
     def delete(self, url, **kw):
         return self._call("delete", url, **kw)
 

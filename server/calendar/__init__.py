@@ -1,0 +1,1 @@
+"""The mainland China working-day calendar: holidays and make-up working weekends (R8 due dates)."""
