@@ -14,9 +14,11 @@ from server.dbtypes import utcnow
 from server.errors import HuifangError
 from server.extensions import db
 from server.institutions.models import Institution
+from server.policies.models import Salesperson
+from server.policies.phones import normalise_phone
 from server.scoping import Scope
 from server.users.models import User, UserRole
-from server.users.roles import ADMIN
+from server.users.roles import ADMIN, SPECIALIST
 
 
 def _encode_cursor(last_id: int) -> str:
@@ -73,6 +75,23 @@ def _institution_for_user(scope: Scope, institution_id: int) -> Institution:
     return inst
 
 
+def _refuse_salesperson_specialist(phone: str | None, roles: list[str]) -> None:
+    """R13: a specialist is never a salesperson. The registry knows salespersons by phone."""
+    if not phone or SPECIALIST not in roles:
+        return
+    seller = db.session.scalars(
+        select(Salesperson).where(Salesperson.phone == phone, Salesperson.active.is_(True))
+    ).first()
+    if seller is not None:
+        raise HuifangError(
+            "specialist_is_salesperson",
+            f"该手机号属于销售人员 {seller.name}（{seller.code}），销售人员不能担任客户服务专员",
+            f"This phone belongs to salesperson {seller.code}; a salesperson cannot be a specialist",
+            409,
+            {"salesperson_code": seller.code},
+        )
+
+
 def _set_roles(user: User, roles: list[str]) -> None:
     wanted = sorted(set(roles))
     user.role_rows = [row for row in user.role_rows if row.role in wanted]
@@ -88,10 +107,12 @@ def create(scope: Scope, data: dict) -> User:
         )
     inst = _institution_for_user(scope, data["institution_id"])
     check_strength(data["password"], username)
+    phone = normalise_phone(data.get("phone"))
+    _refuse_salesperson_specialist(phone, data["roles"])
     user = User(
         username=username,
         display_name=data["display_name"].strip(),
-        phone=data.get("phone"),
+        phone=phone,
         institution_id=inst.id,
         password_hash=hash_password(data["password"]),
     )
@@ -114,6 +135,9 @@ def update(scope: Scope, actor: User, user_id: int, changes: dict) -> User:
             "You cannot disable your own account or remove your own administrator role",
             409,
         )
+    if "phone" in changes:
+        changes = {**changes, "phone": normalise_phone(changes["phone"])}
+    _refuse_salesperson_specialist(changes.get("phone", user.phone), changes.get("roles", user.roles))
     before = {"institution_id": user.institution_id, "roles": user.roles, "active": user.active}
     if "institution_id" in changes:
         user.institution_id = _institution_for_user(scope, changes["institution_id"]).id

@@ -251,3 +251,29 @@ def test_cancel_is_audited_in_the_history(login_as, make_task):
     assert_error(
         supervisor.post(f"/api/v1/tasks/{task.id}/cancel", json={"reason": "again"}), 409, "task_not_open"
     )
+
+
+def test_a_salesperson_cannot_be_made_a_specialist(login_as, make_salesperson, org, make_user):
+    admin = login_as("admin")
+    make_salesperson("13755556666", code="S0001")
+    body = {
+        "username": "seller.in.disguise",
+        "display_name": "某人",
+        "phone": "137 5555 6666",
+        "institution_id": org["370102"],
+        "roles": ["specialist"],
+        "password": "long-enough-password",
+    }
+    refused = assert_error(admin.post("/api/v1/users", json=body), 409, "specialist_is_salesperson")
+    assert refused["details"] == {"salesperson_code": "S0001"}
+    # Another role is fine (a salesperson may hold an office account), but not the specialist role later.
+    created = admin.post("/api/v1/users", json={**body, "roles": ["reviewer"]})
+    assert created.status_code == 201 and created.json["phone"] == "13755556666"
+    promote = admin.patch(f"/api/v1/users/{created.json['id']}", json={"roles": ["reviewer", "specialist"]})
+    assert_error(promote, 409, "specialist_is_salesperson")
+    specialist = make_user("specialist", institution="370102")
+    assert_error(
+        admin.patch(f"/api/v1/users/{specialist.id}", json={"phone": "13755556666"}),
+        409,
+        "specialist_is_salesperson",
+    )
