@@ -29,6 +29,8 @@ DOMAINS = (
     "calendar",
     "tasks",
     "risk",
+    "visits",
+    "sync",
 )
 
 

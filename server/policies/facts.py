@@ -68,3 +68,52 @@ class PolicyFacts(TypedDict, total=False):
 
 def is_new_type(product_type: str) -> bool:
     return product_type in NEW_TYPE_PRODUCTS
+
+
+def build_facts(policy, task=None) -> PolicyFacts:
+    """The facts of a policy (and of the task about it) under the contract's names."""
+    details = policy.details or {}
+
+    def iso(value):
+        return value.isoformat() if value else None
+
+    facts: PolicyFacts = {
+        "policy_number": policy.policy_number,
+        "product_name": policy.product_name,
+        "product_type": policy.product_type,
+        "new_type": is_new_type(policy.product_type),
+        "accumulating": bool(details.get("accumulating", False)),
+        "channel": policy.channel,
+        "bank_name": policy.bank_name,
+        "holder_name": policy.holder_name,
+        "insured_name": policy.insured_name,
+        "insured_is_holder": (policy.insured_id_number or policy.insured_name)
+        == (policy.holder_id_number or policy.holder_name),
+        "pays_on_death": policy.pays_on_death,
+        "regular_premium": policy.payment_frequency != "single",
+        "payment_frequency": policy.payment_frequency,
+        "payment_period_years": policy.payment_period_years,
+        "premium_fen": policy.premium_fen,
+        "sum_assured_fen": policy.sum_assured_fen,
+        "term_years": policy.term_months // 12 if policy.term_months else None,
+        "delivery_date": iso(policy.delivery_date),
+        "cooling_off_end": iso(policy.cooling_off_end),
+        "premium_due_date": iso(policy.premium_due_date),
+        "grace_end": iso(policy.grace_end),
+        "lapse_date": iso(policy.lapse_date),
+        "fee_items": details.get("fee_items", []),
+        "first_premium_deduction_fen": details.get("first_premium_deduction_fen"),
+        "account_credit_fen": details.get("account_credit_fen"),
+        "salesperson_name": policy.salesperson.name if policy.salesperson else None,
+        "institution_name": policy.institution.name,
+    }
+    if task is not None:
+        facts.update(
+            {
+                "item": task.item,
+                "source": task.source,
+                "amount_fen": task.amount_fen,
+                "paid_to_other": task.paid_to_other,
+            }
+        )
+    return facts

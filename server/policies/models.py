@@ -5,6 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.dbtypes import UTCDateTime, utcnow
 from server.extensions import db
+from server.institutions.models import Institution
 
 
 class Salesperson(db.Model):
@@ -77,6 +78,7 @@ class Policy(db.Model):
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
     salesperson: Mapped[Salesperson | None] = relationship()
+    institution: Mapped[Institution] = relationship()
 
 
 class PolicyChange(db.Model):

@@ -15,6 +15,7 @@ from server.extensions import db
 from server.policies.models import Policy, PolicyChange, Salesperson
 from server.policies.phones import normalise_phone
 from server.scoping import Scope
+from server.sync import changes
 from server.tasks.models import OPEN_STATUSES, TaskEvent, VisitTask
 from server.tasks.rules import QuestionnaireChooser, due_date
 from server.users.models import User, UserRole
@@ -227,6 +228,7 @@ def assign(
         _event(
             task, action, actor, before, assignee_id=assignee.id, previous_assignee_id=previous, reason=reason
         )
+        changes.task_moved(task, previous)
     audit.record("tasks_assigned", actor=actor, assignee_id=assignee.id, task_ids=task_ids)
     db.session.commit()
     return tasks
@@ -270,6 +272,7 @@ def auto_assign(scope: Scope, actor: User, task_ids: list[int] | None) -> dict:
         load[chosen.id] = load.get(chosen.id, 0) + 1
         task.assignee_id, task.status = chosen.id, "assigned"
         _event(task, "assigned", actor, "unassigned", assignee_id=chosen.id, rule="auto_least_loaded")
+        changes.task_moved(task, None)
         assigned[task.id] = chosen.id
     audit.record("tasks_auto_assigned", actor=actor, assigned=len(assigned), skipped=len(skipped))
     db.session.commit()
@@ -332,6 +335,8 @@ def cancel(scope: Scope, actor: User, task_id: int, reason: str) -> VisitTask:
     before = task.status
     task.status = "cancelled"
     _event(task, "cancelled", actor, before, reason=reason)
+    if task.assignee_id:
+        changes.record("tombstone", task.id, task.assignee_id)
     audit.record("task_cancelled", target=task, institution_id=task.institution_id, reason=reason)
     db.session.commit()
     return task

@@ -1,0 +1,337 @@
+"""Pull, push and media, with the rules of the ``sync`` package and the server's own checks.
+
+Push stores each record inside its own savepoint, so one bad record never costs the others and
+nothing is ever half-written; the batch commits once. The server re-validates everything: the
+record's shape and hash, that the task exists and was this specialist's, and (through the
+questionnaire domain when a validator is registered) the answers against their version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from server.audit import services as audit
+from server.auth.models import Device
+from server.dbtypes import utcnow
+from server.errors import HuifangError
+from server.extensions import db
+from server.policies.facts import build_facts
+from server.tasks.models import OPEN_STATUSES, TaskEvent, VisitTask
+from server.tasks.views import task_view
+from server.users.models import User
+from server.visits.models import ChangeLog, MediaBlob, Visit, VisitConflict, VisitMedia
+from sync.media import ChunkRefused, LocalDiskStore, UploadState, check_chunk
+from sync.records import Problem, classify_push
+
+MAX_PUSH_RECORDS = 100
+PULL_VISIBLE = (*OPEN_STATUSES, "submitted")
+
+# Hooks other domains register (the questionnaire domain validates answers against their version).
+# Each takes (record, task, user) and returns a list of sync.records.Problem.
+record_validators: list[Callable] = []
+
+
+def store() -> LocalDiskStore:
+    return LocalDiskStore(current_app.config["HUIFANG_MEDIA_DIR"])
+
+
+# ---- pull -------------------------------------------------------------------------------------
+
+
+def _task_payload(task: VisitTask, user: User) -> dict:
+    view = task_view(task, user)
+    view["facts"] = build_facts(task.policy, task)
+    return view
+
+
+def pull(user: User, cursor: int, limit: int) -> dict:
+    rows = list(
+        db.session.scalars(
+            select(ChangeLog)
+            .where(ChangeLog.seq > cursor, or_(ChangeLog.user_id == user.id, ChangeLog.user_id.is_(None)))
+            .order_by(ChangeLog.seq)
+            .limit(limit + 1)
+        )
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    changes = []
+    for row in rows:
+        if row.kind == "task":
+            task = db.session.get(VisitTask, row.entity_id)
+            if task is not None and task.assignee_id == user.id and task.status in PULL_VISIBLE:
+                changes.append(
+                    {"seq": row.seq, "kind": "task", "id": task.id, "data": _task_payload(task, user)}
+                )
+            else:
+                changes.append({"seq": row.seq, "kind": "tombstone", "id": row.entity_id, "data": None})
+        elif row.kind == "tombstone":
+            changes.append({"seq": row.seq, "kind": "tombstone", "id": row.entity_id, "data": None})
+        else:  # questionnaire_version and later kinds: the owning domain renders them
+            renderer = pull_renderers.get(row.kind)
+            data = renderer(row.entity_id) if renderer else None
+            changes.append({"seq": row.seq, "kind": row.kind, "id": row.entity_id, "data": data})
+    return {
+        "changes": changes,
+        "next_cursor": rows[-1].seq if rows else cursor,
+        "more": more,
+        "server_time": utcnow(),
+    }
+
+
+pull_renderers: dict[str, Callable[[int], dict | None]] = {}
+
+
+# ---- push -------------------------------------------------------------------------------------
+
+
+def _task_problems(record: dict, user: User) -> tuple[VisitTask | None, list[Problem], list[str]]:
+    task_id = record.get("task_id")
+    task = db.session.get(VisitTask, task_id) if isinstance(task_id, int) else None
+    if task is None:
+        return None, [Problem("task_unknown", "任务不存在", "No such task", "task_id")], []
+    flags = []
+    if task.assignee_id != user.id:
+        ever = db.session.scalars(
+            select(TaskEvent.id).where(
+                TaskEvent.task_id == task.id,
+                or_(
+                    TaskEvent.data["assignee_id"].as_integer() == user.id,
+                    TaskEvent.data["previous_assignee_id"].as_integer() == user.id,
+                ),
+            )
+        ).first()
+        if ever is None:
+            return (
+                task,
+                [
+                    Problem(
+                        "task_not_yours",
+                        "该任务从未分配给您",
+                        "This task was never assigned to you",
+                        "task_id",
+                    )
+                ],
+                [],
+            )
+        flags.append("task_reassigned")  # reassigned while the device was offline: kept and flagged
+    if task.status == "cancelled":
+        flags.append("task_cancelled")
+    return task, [], flags
+
+
+def _missing_media(shas: list[str]) -> list[str]:
+    if not shas:
+        return []
+    complete = set(
+        db.session.scalars(select(MediaBlob.sha256).where(MediaBlob.sha256.in_(shas), MediaBlob.complete))
+    )
+    return [sha for sha in shas if sha not in complete]
+
+
+def _store_visit(record: dict, task: VisitTask, user: User, device: Device, flags: list[str]) -> Visit:
+    others = db.session.scalars(select(Visit.uuid).where(Visit.task_id == task.id)).first()
+    if others is not None:
+        flags = [*flags, "second_visit_for_task"]  # both are kept; the reviewer decides
+    visit = Visit(
+        uuid=record["uuid"],
+        hash=record["hash"],
+        task_id=task.id,
+        user_id=user.id,
+        device_id=device.id,
+        institution_id=task.institution_id,
+        questionnaire_version_id=record.get("questionnaire_version_id"),
+        outcome=record["outcome"],
+        flags=flags,
+        record=record,
+        started_at=record["started_at"],
+        finished_at=record["finished_at"],
+    )
+    db.session.add(visit)
+    for ref in record["media"]:
+        db.session.add(
+            VisitMedia(
+                visit_uuid=visit.uuid,
+                sha256=ref["sha256"],
+                kind=ref["kind"],
+                mime=ref["mime"],
+                size=ref["size"],
+                question_id=ref.get("question_id"),
+                signer=ref.get("signer"),
+            )
+        )
+    db.session.flush()
+    return visit
+
+
+def _submit_if_whole(visit: Visit) -> None:
+    """A visit counts as submitted only once every one of its media files is complete."""
+    if visit.state == "submitted":
+        return
+    shas = list(db.session.scalars(select(VisitMedia.sha256).where(VisitMedia.visit_uuid == visit.uuid)))
+    if _missing_media(shas):
+        return
+    visit.state, visit.submitted_at = "submitted", utcnow()
+    task = db.session.get(VisitTask, visit.task_id)
+    record = visit.record
+    before = task.status
+    if visit.outcome == "completed" and task.status in ("assigned", "returned"):
+        task.status = "submitted"
+    elif visit.outcome == "postponed" and task.status in OPEN_STATUSES and record.get("postponed_to"):
+        task.due_date = date.fromisoformat(record["postponed_to"])
+        task.due_rule = f"专员改期：{record.get('outcome_reason') or ''}".strip("：")
+    db.session.add(
+        TaskEvent(
+            task_id=task.id,
+            actor_id=visit.user_id,
+            action=f"visit_{visit.outcome}",
+            from_status=before,
+            to_status=task.status,
+            data={"visit_uuid": visit.uuid, "flags": visit.flags},
+        )
+    )
+
+
+def push(user: User, device: Device, records: list[dict]) -> dict:
+    if len(records) > MAX_PUSH_RECORDS:
+        raise HuifangError(
+            "push_too_large",
+            f"每次最多提交 {MAX_PUSH_RECORDS} 条记录",
+            f"At most {MAX_PUSH_RECORDS} records per push",
+            413,
+        )
+    results = []
+    for record in records:
+        results.append(_push_one(record if isinstance(record, dict) else {}, user, device))
+    db.session.commit()
+    return {"results": results, "server_time": utcnow()}
+
+
+def _push_one(record: dict, user: User, device: Device) -> dict:
+    uuid = record.get("uuid") if isinstance(record.get("uuid"), str) else None
+    task, problems, flags = _task_problems(record, user) if "task_id" in record else (None, [], [])
+    if task is not None and not problems:
+        for validator in record_validators:
+            problems += validator(record, task, user)
+    for attempt in range(2):
+        savepoint = db.session.begin_nested()
+        try:
+            existing = db.session.get(Visit, uuid) if uuid else None
+            decision = classify_push(record, existing.hash if existing else None, problems)
+            if decision.status == "accepted":
+                visit = _store_visit(record, task, user, device, flags)
+                _submit_if_whole(visit)
+            elif decision.status == "conflict":
+                already = db.session.scalars(
+                    select(VisitConflict.id).where(
+                        VisitConflict.uuid == uuid, VisitConflict.hash == record["hash"]
+                    )
+                ).first()
+                if already is None:
+                    db.session.add(
+                        VisitConflict(
+                            uuid=uuid,
+                            hash=record["hash"],
+                            record=record,
+                            user_id=user.id,
+                            device_id=device.id,
+                        )
+                    )
+                    audit.record(
+                        "visit_conflict",
+                        actor=user,
+                        uuid=uuid,
+                        stored_hash=existing.hash,
+                        pushed_hash=record["hash"],
+                    )
+            elif decision.status == "rejected":
+                audit.record(
+                    "visit_rejected",
+                    actor=user,
+                    uuid=uuid,
+                    codes=[problem.code for problem in decision.problems],
+                )
+            savepoint.commit()
+            break
+        except IntegrityError:
+            # Another request stored the same UUID a moment ago: look again, it is now a duplicate
+            # or a conflict.
+            savepoint.rollback()
+            if attempt:
+                raise
+    result = {"uuid": uuid, "status": decision.status, "problems": [p.as_dict() for p in decision.problems]}
+    if decision.status in ("accepted", "duplicate"):
+        result["missing_media"] = _missing_media([ref["sha256"] for ref in record["media"]])
+        result["state"] = db.session.get(Visit, uuid).state
+    return result
+
+
+# ---- media ------------------------------------------------------------------------------------
+
+
+def _state(blob: MediaBlob | None, sha: str) -> UploadState:
+    if blob is None:
+        return UploadState(sha, None, 0, False)
+    return UploadState(sha, blob.total, blob.offset, blob.complete)
+
+
+def media_state(sha: str) -> UploadState:
+    return _state(db.session.get(MediaBlob, sha), sha)
+
+
+def _locked_blob(sha: str) -> MediaBlob | None:
+    return db.session.scalars(select(MediaBlob).where(MediaBlob.sha256 == sha).with_for_update()).first()
+
+
+def upload_chunk(user: User, sha: str, offset: int, total: int, data: bytes) -> UploadState:
+    blob = _locked_blob(sha)  # one writer per blob at a time (SQLite serialises writers anyway)
+    state = _state(blob, sha)
+    try:
+        check_chunk(state, offset, total, len(data))
+    except ChunkRefused as refused:
+        db.session.rollback()
+        raise HuifangError(
+            refused.problem.code,
+            refused.problem.message,
+            refused.problem.message_en,
+            refused.status,
+            {"offset": refused.state.offset, "total": refused.state.total, "state": refused.state.state},
+        ) from refused
+    if state.complete:
+        return state
+    media = store()
+    if blob is None:
+        blob = MediaBlob(sha256=sha, total=total, offset=0, uploaded_by=user.id)
+        db.session.add(blob)
+    blob.offset = media.append(sha, offset, data)
+    if blob.offset == blob.total:
+        if not media.finish(sha):
+            # The partial file is gone; forget the upload so that it starts again from zero.
+            if blob in db.session.new:
+                db.session.expunge(blob)
+            else:
+                db.session.delete(blob)
+            db.session.commit()
+            raise HuifangError(
+                "hash_mismatch",
+                "文件内容与其 SHA-256 不符，已丢弃，请重新上传",
+                "The bytes do not match their SHA-256; discarded, upload again",
+                422,
+                {"offset": 0, "total": None, "state": "missing"},
+            )
+        blob.complete, blob.completed_at = True, utcnow()
+        db.session.flush()
+        waiting = db.session.scalars(
+            select(Visit)
+            .join(VisitMedia, VisitMedia.visit_uuid == Visit.uuid)
+            .where(VisitMedia.sha256 == sha, Visit.state == "awaiting_media")
+        )
+        for visit in waiting:
+            _submit_if_whole(visit)
+    db.session.commit()
+    return _state(blob, sha)

@@ -1,0 +1,1 @@
+"""Visits: what a specialist captured at the customer's home, as received from the tablet."""

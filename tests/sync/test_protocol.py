@@ -1,0 +1,239 @@
+"""Nothing lost, nothing doubled: idempotent push, conflicts, resumable media, pull with tombstones."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import func, select
+
+from server.extensions import db
+from server.sync import changes
+from server.tasks.models import VisitTask
+from server.visits.models import MediaBlob, Visit, VisitConflict
+from sync.canonical import record_hash
+from sync.client import make_record, sha256_hex
+from tests.server.conftest import assert_error
+
+PHOTO = os.urandom(5500)
+STROKES = os.urandom(1200)
+
+
+def visit_for(task, **kw):
+    return make_record(
+        task.id,
+        answers={"q1": "yes"},
+        media=[
+            ("photo", PHOTO, {"question_id": "photo_1"}),
+            ("signature_strokes", STROKES, {"signer": "holder"}),
+        ],
+        **kw,
+    )
+
+
+def count(model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_a_visit_with_media_arrives_once_and_whole(device, assigned_task, app_ctx):
+    record, media = visit_for(assigned_task)
+    entry = device.add(record, media)
+    device.sync()
+    assert entry.status == "duplicate" and entry.state == "submitted" and entry.missing == []
+    visit = db.session.get(Visit, record["uuid"])
+    assert visit.state == "submitted" and visit.record == record
+    assert db.session.get(VisitTask, assigned_task.id).status == "submitted"
+    assert count(Visit) == 1 and count(MediaBlob) == 2
+    # Two pushes and the chunks: the cost does not depend on how the media are cut.
+    assert device.stats.pushes == 2
+
+
+def test_the_same_push_twice_is_acknowledged_not_doubled(device, assigned_task, app_ctx):
+    record, media = visit_for(assigned_task)
+    device.add(record, media)
+    device.push()
+    device.ledger[record["uuid"]].status = "pending"
+    device.push()
+    assert device.ledger[record["uuid"]].status == "duplicate"
+    assert count(Visit) == 1
+
+
+def test_a_lost_answer_is_retried_and_still_stored_once(device, assigned_task, app_ctx):
+    record, media = visit_for(assigned_task)
+    device.add(record, media)
+    device.transport.lose_answer_of = {1}  # the first push reached the server; its answer did not come back
+    device.sync()
+    assert device.ledger[record["uuid"]].state == "submitted"
+    assert count(Visit) == 1 and device.stats.retries >= 1
+
+
+def test_same_uuid_other_content_is_kept_as_a_conflict(device, assigned_task, app_ctx):
+    record, media = visit_for(assigned_task)
+    device.add(record, media)
+    device.sync()
+    altered = {**record, "answers": {"q1": "no"}}
+    altered["hash"] = record_hash(altered)
+    device.add(altered, media)
+    device.push()
+    assert device.ledger[record["uuid"]].status == "conflict"
+    device.ledger[record["uuid"]].status = "pending"
+    device.push()  # the same conflicting version again is not stored twice
+    assert count(VisitConflict) == 1
+    kept = db.session.scalars(select(VisitConflict)).one()
+    assert kept.record["answers"] == {"q1": "no"}
+    assert db.session.get(Visit, record["uuid"]).record["answers"] == {"q1": "yes"}
+
+
+def test_invalid_records_are_rejected_with_reasons_and_others_in_the_batch_survive(
+    device, assigned_task, app_ctx
+):
+    good, media = visit_for(assigned_task)
+    tampered, _ = visit_for(assigned_task)
+    tampered["answers"] = {"q1": "edited after hashing"}
+    unknown_task, _ = make_record(999999)
+    shapeless, _ = make_record(assigned_task.id, outcome="vanished")
+    for record in (good, tampered, unknown_task, shapeless):
+        device.add(record, media if record is good else {})
+    device.push()
+    status = {uuid: (e.status, [p["code"] for p in e.problems]) for uuid, e in device.ledger.items()}
+    assert status[good["uuid"]] == ("accepted", [])
+    assert status[tampered["uuid"]] == ("rejected", ["hash_mismatch"])
+    assert status[unknown_task["uuid"]] == ("rejected", ["task_unknown"])
+    assert status[shapeless["uuid"]][0] == "rejected" and "record_invalid" in status[shapeless["uuid"]][1]
+    problem = device.ledger[tampered["uuid"]].problems[0]
+    assert problem["message"] and problem["message_en"]
+    assert count(Visit) == 1
+
+
+def test_a_task_never_assigned_to_you_is_refused(device, make_task, app_ctx):
+    other = make_task()
+    record, media = visit_for(other)
+    device.add(record, media)
+    device.push()
+    assert [p["code"] for p in device.ledger[record["uuid"]].problems] == ["task_not_yours"]
+
+
+def test_reassigned_or_cancelled_while_offline_is_accepted_and_flagged(
+    device, specialist, assigned_task, make_user, login_as, app_ctx
+):
+    supervisor = login_as("supervisor", institution="3701")
+    colleague = make_user("specialist", institution="370102")
+    supervisor.post(
+        "/api/v1/tasks/assign", json={"task_ids": [assigned_task.id], "assignee_id": colleague.id}
+    )
+    supervisor.post(f"/api/v1/tasks/{assigned_task.id}/cancel", json={"reason": "客户已退保"})
+    record, media = visit_for(assigned_task)
+    device.add(record, media)
+    device.sync()
+    visit = db.session.get(Visit, record["uuid"])
+    assert set(visit.flags) == {"task_reassigned", "task_cancelled"}
+    second, media2 = visit_for(assigned_task)
+    device.add(second, media2)
+    device.sync()
+    assert "second_visit_for_task" in db.session.get(Visit, second["uuid"]).flags
+    assert count(Visit) == 2  # both kept
+
+
+def test_a_visit_waits_for_its_media_before_it_counts_as_submitted(device, assigned_task, app_ctx):
+    record, media = visit_for(assigned_task)
+    entry = device.add(record, media)
+    device.push()
+    assert entry.status == "accepted" and entry.state == "awaiting_media"
+    assert sorted(entry.missing) == sorted(media)
+    assert db.session.get(VisitTask, assigned_task.id).status == "assigned"
+    first, second = entry.missing
+    device.upload(first, media[first])
+    db.session.expire_all()
+    assert db.session.get(Visit, record["uuid"]).state == "awaiting_media"
+    device.upload(second, media[second])
+    db.session.expire_all()
+    assert db.session.get(Visit, record["uuid"]).state == "submitted"
+
+
+@pytest.mark.parametrize("cut", [1, 999, 1000, 1001, 2500, 5499])
+def test_an_upload_cut_anywhere_resumes_where_it_stopped(specialist, client, cut, app_ctx):
+    auth = {"Authorization": f"Bearer {specialist.tokens['access_token']}"}
+    sha, total = sha256_hex(PHOTO), len(PHOTO)
+    first = client.put(f"/api/v1/sync/media/{sha}?offset=0&total={total}", data=PHOTO[:cut], headers=auth)
+    assert first.json == {"sha256": sha, "state": "partial", "offset": cut, "total": total}
+    assert client.get(f"/api/v1/sync/media/{sha}", headers=auth).json["offset"] == cut
+    rest = client.put(f"/api/v1/sync/media/{sha}?offset={cut}&total={total}", data=PHOTO[cut:], headers=auth)
+    assert rest.json["state"] == "complete"
+    assert db.session.get(MediaBlob, sha).complete
+
+
+def test_chunks_must_continue_at_the_offset_and_stay_within_the_total(specialist, client, app_ctx):
+    auth = {"Authorization": f"Bearer {specialist.tokens['access_token']}"}
+    sha, total = sha256_hex(PHOTO), len(PHOTO)
+    client.put(f"/api/v1/sync/media/{sha}?offset=0&total={total}", data=PHOTO[:100], headers=auth)
+    skipped = client.put(
+        f"/api/v1/sync/media/{sha}?offset=200&total={total}", data=PHOTO[200:300], headers=auth
+    )
+    assert assert_error(skipped, 409, "offset_mismatch")["details"]["offset"] == 100
+    replayed = client.put(f"/api/v1/sync/media/{sha}?offset=0&total={total}", data=PHOTO[:100], headers=auth)
+    assert_error(replayed, 409, "offset_mismatch")
+    past = client.put(
+        f"/api/v1/sync/media/{sha}?offset=100&total={total}", data=PHOTO[100:] + b"extra", headers=auth
+    )
+    assert_error(past, 422, "chunk_past_end")
+    changed = client.put(
+        f"/api/v1/sync/media/{sha}?offset=100&total={total + 1}", data=PHOTO[100:], headers=auth
+    )
+    assert_error(changed, 409, "total_changed")
+    empty = client.put(f"/api/v1/sync/media/{sha}?offset=100&total={total}", data=b"", headers=auth)
+    assert_error(empty, 422, "chunk_empty")
+    assert client.get(f"/api/v1/sync/media/{sha}", headers=auth).json["offset"] == 100
+
+
+def test_bytes_that_do_not_match_their_name_are_discarded(specialist, client, app_ctx):
+    auth = {"Authorization": f"Bearer {specialist.tokens['access_token']}"}
+    sha = sha256_hex(PHOTO)
+    wrong = client.put(f"/api/v1/sync/media/{sha}?offset=0&total=10", data=b"0123456789", headers=auth)
+    assert_error(wrong, 422, "hash_mismatch")
+    assert client.get(f"/api/v1/sync/media/{sha}", headers=auth).json == {
+        "sha256": sha,
+        "state": "missing",
+        "offset": 0,
+        "total": None,
+    }
+    bad_name = client.put("/api/v1/sync/media/not-a-hash?offset=0&total=10", data=b"0123456789", headers=auth)
+    assert_error(bad_name, 422, "media_name_invalid")
+
+
+def test_pull_pages_carry_on_from_the_cursor_and_tombstones_take_tasks_away(
+    device, specialist, make_task, make_user, login_as, app_ctx
+):
+    supervisor = login_as("supervisor", institution="3701")
+    tasks = [make_task() for _ in range(5)]
+    supervisor.post(
+        "/api/v1/tasks/assign", json={"task_ids": [t.id for t in tasks], "assignee_id": specialist.user.id}
+    )
+    changes_seen = device.pull(limit=2)
+    assert device.stats.pulls == 3  # 5 changes in pages of 2
+    assert [c["seq"] for c in changes_seen] == sorted(c["seq"] for c in changes_seen)
+    assert set(device.tasks) == {t.id for t in tasks}
+    facts = device.tasks[tasks[0].id]["facts"]
+    assert facts["policy_number"] == tasks[0].policy.policy_number and facts["item"] == "new_business"
+    assert device.tasks[tasks[0].id]["policy"]["holder_phone"] == tasks[0].policy.holder_phone
+
+    colleague = make_user("specialist", institution="370102")
+    supervisor.post("/api/v1/tasks/assign", json={"task_ids": [tasks[0].id], "assignee_id": colleague.id})
+    supervisor.post(f"/api/v1/tasks/{tasks[1].id}/cancel", json={"reason": "重复任务"})
+    later = device.pull(limit=2)
+    assert [c["kind"] for c in later] == ["tombstone", "tombstone"]
+    assert set(device.tasks) == {t.id for t in tasks[2:]}
+    assert device.pull() == []  # nothing new: an empty page, same cursor
+
+
+def test_a_device_sees_only_its_users_changes(device, specialist, make_task, make_user, app_ctx):
+    other = make_user("specialist", institution="370102")
+    task = make_task()
+    task.assignee_id, task.status = other.id, "assigned"
+    changes.task_moved(task, None)
+    db.session.commit()
+    assert device.pull() == []
+
+
+def test_only_specialists_push(login_as, app_ctx):
+    reviewer = login_as("reviewer")
+    assert_error(reviewer.post("/api/v1/sync/push", json={"visits": [{}]}), 403, "forbidden")
