@@ -237,3 +237,17 @@ def test_a_device_sees_only_its_users_changes(device, specialist, make_task, mak
 def test_only_specialists_push(login_as, app_ctx):
     reviewer = login_as("reviewer")
     assert_error(reviewer.post("/api/v1/sync/push", json={"visits": [{}]}), 403, "forbidden")
+
+
+def test_shared_hash_vectors_hold_on_the_server():
+    # The PWA runs the same file in Vitest: tablet and server must hash the same bytes.
+    import json
+    from pathlib import Path
+
+    from sync.canonical import canonical_bytes
+
+    vectors = json.loads((Path(__file__).parents[1] / "vectors" / "sync" / "record_hash.json").read_text())
+    assert len(vectors) >= 7
+    for vector in vectors:
+        assert canonical_bytes(vector["record"]).decode() == vector["canonical"], vector["name"]
+        assert record_hash(vector["record"]) == vector["hash"], vector["name"]
