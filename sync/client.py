@@ -13,6 +13,7 @@ Flask's test client. A transport raises ``TransportError`` when a request or its
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import time
 import urllib.error
@@ -58,16 +59,19 @@ class UrllibTransport:
         req = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310 - our server
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as answer:  # noqa: S310
-                raw = answer.read()
-                return Response(answer.status, json.loads(raw) if raw else None)
+                return Response(answer.status, _json(answer.read()))
         except urllib.error.HTTPError as error:
-            raw = error.read()
             try:
-                return Response(error.code, json.loads(raw) if raw else None)
-            except ValueError as exc:  # a proxy's HTML page: treat as lost
-                raise TransportError(f"HTTP {error.code} without JSON") from exc
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
-            raise TransportError(str(exc)) from exc
+                return Response(error.code, _json(error.read()))
+            except (ValueError, http.client.HTTPException) as exc:  # a proxy's page, a cut answer
+                raise TransportError(f"HTTP {error.code} without a whole JSON answer") from exc
+        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+            # No answer, half an answer, or an answer cut inside its JSON: the outcome is unknown.
+            raise TransportError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _json(raw: bytes):
+    return json.loads(raw) if raw else None
 
 
 def sha256_hex(data: bytes) -> str:
