@@ -69,6 +69,12 @@ def from_environment() -> dict:
         "SECRET_KEY": _secret_key(env),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(os.environ.get("HUIFANG_DATABASE_URL", default_db)),
         "HUIFANG_MEDIA_DIR": os.environ.get("HUIFANG_MEDIA_DIR", str(INSTANCE_DIR / "media")),
+        # An S3-compatible bucket for media instead of the local disk; credentials come from the usual
+        # AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables or the instance role.
+        "HUIFANG_S3_BUCKET": os.environ.get("HUIFANG_S3_BUCKET") or None,
+        "HUIFANG_S3_ENDPOINT_URL": os.environ.get("HUIFANG_S3_ENDPOINT_URL") or None,
+        "HUIFANG_S3_REGION": os.environ.get("HUIFANG_S3_REGION", "us-east-1"),
+        "HUIFANG_S3_PREFIX": os.environ.get("HUIFANG_S3_PREFIX", "media/"),
         "HUIFANG_PWA_DIST": os.environ.get("HUIFANG_PWA_DIST", str(ROOT / "pwa" / "dist")),
         "HUIFANG_ACCESS_TOKEN_TTL": _int("HUIFANG_ACCESS_TOKEN_TTL", 15 * 60),
         "HUIFANG_REFRESH_TOKEN_TTL": _int("HUIFANG_REFRESH_TOKEN_TTL", 30 * 24 * 3600),

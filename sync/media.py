@@ -7,8 +7,10 @@ A blob is named by the SHA-256 of its bytes. Its upload is a small state machine
                                           └─no──▶ missing again (corrupt; the client starts over)
 
 A chunk is accepted only at the current offset (ask the offset, send the rest), never past the
-declared total, never changing the total. ``MediaStore`` keeps the bytes (local disk here; an
-S3-compatible store implements the same three methods).
+declared total, never changing the total. The server stages chunks where the offset is kept (its
+database, so any app server can continue an upload and the offset never runs ahead of the bytes);
+``assemble`` joins and verifies them, and a ``BlobStore`` keeps the whole blob: ``LocalDiskStore``
+by default, ``S3Store`` for an S3-compatible object store.
 """
 
 from __future__ import annotations
@@ -16,8 +18,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
+import tempfile
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, Protocol
 
 from sync.records import MAX_MEDIA_BYTES, Problem
 
@@ -88,53 +94,86 @@ def check_chunk(state: UploadState, offset: int, total: int, length: int) -> Non
         )
 
 
-class LocalDiskStore:
-    """Blobs under root/ab/cd/<sha256>; partial uploads under root/partial/<sha256>.
+def assemble(chunks, sha: str, spool_limit: int = 8 * 1024 * 1024):
+    """Join chunks into a spooled file while hashing them: (file at position 0, True) when the bytes
+    match their name, else (None, False). Memory stays under ``spool_limit`` whatever the size."""
+    spooled = tempfile.SpooledTemporaryFile(max_size=spool_limit)  # noqa: SIM115 - handed to the caller
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+        spooled.write(chunk)
+    if digest.hexdigest() != sha:
+        spooled.close()
+        return None, False
+    spooled.seek(0)
+    return spooled, True
 
-    Writes are fsynced before the offset is acknowledged, and a finished blob is moved into place
-    with an atomic rename, so a crash at any point leaves either the old state or the new one.
-    """
+
+class BlobStore(Protocol):
+    """Where whole, verified blobs live. Uploads in progress are staged by the server, not here."""
+
+    def exists(self, sha: str) -> bool: ...
+
+    def put(self, sha: str, fileobj: BinaryIO) -> None: ...
+
+    def open(self, sha: str) -> BinaryIO: ...
+
+
+class LocalDiskStore:
+    """Blobs under root/ab/cd/<sha256>, written to a temporary name, fsynced, then renamed into
+    place: a crash leaves either no blob or the whole blob, never half of one."""
 
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
-        (self.root / "partial").mkdir(parents=True, exist_ok=True)
+        (self.root / "tmp").mkdir(parents=True, exist_ok=True)
 
     def _final(self, sha: str) -> Path:
         return self.root / sha[:2] / sha[2:4] / sha
 
-    def _partial(self, sha: str) -> Path:
-        return self.root / "partial" / sha
-
     def exists(self, sha: str) -> bool:
         return self._final(sha).exists()
 
-    def append(self, sha: str, offset: int, data: bytes) -> int:
-        path = self._partial(sha)
-        with open(path, "r+b" if path.exists() else "w+b") as handle:
-            handle.truncate(offset)  # drop bytes a crash wrote after the last acknowledged offset
-            handle.seek(offset)
-            handle.write(data)
+    def put(self, sha: str, fileobj: BinaryIO) -> None:
+        temporary = self.root / "tmp" / f"{sha}.{uuid.uuid4().hex}"
+        with open(temporary, "wb") as handle:
+            shutil.copyfileobj(fileobj, handle, 1 << 20)
             handle.flush()
             os.fsync(handle.fileno())
-        return offset + len(data)
-
-    def finish(self, sha: str) -> bool:
-        """Verify the partial file against its name; move it into place when it matches."""
-        path = self._partial(sha)
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        if digest.hexdigest() != sha:
-            path.unlink()
-            return False
         final = self._final(sha)
         final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(path, final)
-        return True
+        os.replace(temporary, final)
 
-    def discard(self, sha: str) -> None:
-        self._partial(sha).unlink(missing_ok=True)
-
-    def open(self, sha: str):
+    def open(self, sha: str) -> BinaryIO:
         return open(self._final(sha), "rb")
+
+
+class S3Store:
+    """An S3-compatible bucket (AWS S3, MinIO, Ceph RGW, ...) through boto3."""
+
+    def __init__(self, bucket: str, *, prefix: str = "media/", client=None, **client_options):
+        import boto3
+
+        self.bucket, self.prefix = bucket, prefix
+        self.client = client or boto3.client("s3", **client_options)
+
+    def _key(self, sha: str) -> str:
+        return f"{self.prefix}{sha[:2]}/{sha}"
+
+    def exists(self, sha: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._key(sha))
+            return True
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+
+    def put(self, sha: str, fileobj: BinaryIO) -> None:
+        # ChecksumSHA256 would be ideal, but not every S3-compatible store implements it; the bytes
+        # were verified against their name before this call.
+        self.client.upload_fileobj(fileobj, self.bucket, self._key(sha))
+
+    def open(self, sha: str) -> BinaryIO:
+        return self.client.get_object(Bucket=self.bucket, Key=self._key(sha))["Body"]

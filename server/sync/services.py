@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from server.audit import services as audit
@@ -24,8 +24,8 @@ from server.policies.facts import build_facts
 from server.tasks.models import OPEN_STATUSES, TaskEvent, VisitTask
 from server.tasks.views import task_view
 from server.users.models import User
-from server.visits.models import ChangeLog, MediaBlob, Visit, VisitConflict, VisitMedia
-from sync.media import ChunkRefused, LocalDiskStore, UploadState, check_chunk
+from server.visits.models import ChangeLog, MediaBlob, MediaChunk, Visit, VisitConflict, VisitMedia
+from sync.media import BlobStore, ChunkRefused, LocalDiskStore, S3Store, UploadState, assemble, check_chunk
 from sync.records import Problem, classify_push
 
 MAX_PUSH_RECORDS = 100
@@ -36,8 +36,22 @@ PULL_VISIBLE = (*OPEN_STATUSES, "submitted")
 record_validators: list[Callable] = []
 
 
-def store() -> LocalDiskStore:
-    return LocalDiskStore(current_app.config["HUIFANG_MEDIA_DIR"])
+def store() -> BlobStore:
+    """The blob store of this app: an S3-compatible bucket when configured, else the local disk."""
+    config = current_app.config
+    cached = current_app.extensions.get("huifang_blob_store")
+    if cached is None:
+        if config["HUIFANG_S3_BUCKET"]:
+            cached = S3Store(
+                config["HUIFANG_S3_BUCKET"],
+                prefix=config["HUIFANG_S3_PREFIX"],
+                endpoint_url=config["HUIFANG_S3_ENDPOINT_URL"],
+                region_name=config["HUIFANG_S3_REGION"],
+            )
+        else:
+            cached = LocalDiskStore(config["HUIFANG_MEDIA_DIR"])
+        current_app.extensions["huifang_blob_store"] = cached
+    return cached
 
 
 # ---- pull -------------------------------------------------------------------------------------
@@ -281,11 +295,49 @@ def _state(blob: MediaBlob | None, sha: str) -> UploadState:
 
 
 def media_state(sha: str) -> UploadState:
-    return _state(db.session.get(MediaBlob, sha), sha)
+    blob = db.session.get(MediaBlob, sha)
+    if blob is not None and not blob.complete and blob.offset == blob.total:
+        _finish(blob)  # every byte arrived but the server stopped before finishing: finish now
+        db.session.commit()
+    return _state(blob, sha)
 
 
 def _locked_blob(sha: str) -> MediaBlob | None:
     return db.session.scalars(select(MediaBlob).where(MediaBlob.sha256 == sha).with_for_update()).first()
+
+
+def _finish(blob: MediaBlob) -> None:
+    """Join the staged chunks, verify them against the name, hand them to the blob store."""
+    sha = blob.sha256
+    chunks = db.session.scalars(
+        select(MediaChunk.data)
+        .where(MediaChunk.sha256 == sha)
+        .order_by(MediaChunk.offset)
+        .execution_options(yield_per=16)
+    )
+    spooled, ok = assemble(chunks, sha)
+    db.session.execute(delete(MediaChunk).where(MediaChunk.sha256 == sha))
+    if not ok:
+        db.session.delete(blob)
+        db.session.commit()
+        raise HuifangError(
+            "hash_mismatch",
+            "文件内容与其 SHA-256 不符，已丢弃，请重新上传",
+            "The bytes do not match their SHA-256; discarded, upload again",
+            422,
+            {"offset": 0, "total": None, "state": "missing"},
+        )
+    with spooled:
+        store().put(sha, spooled)
+    blob.complete, blob.completed_at = True, utcnow()
+    db.session.flush()
+    waiting = db.session.scalars(
+        select(Visit)
+        .join(VisitMedia, VisitMedia.visit_uuid == Visit.uuid)
+        .where(VisitMedia.sha256 == sha, Visit.state == "awaiting_media")
+    )
+    for visit in waiting:
+        _submit_if_whole(visit)
 
 
 def upload_chunk(user: User, sha: str, offset: int, total: int, data: bytes) -> UploadState:
@@ -304,34 +356,13 @@ def upload_chunk(user: User, sha: str, offset: int, total: int, data: bytes) -> 
         ) from refused
     if state.complete:
         return state
-    media = store()
     if blob is None:
         blob = MediaBlob(sha256=sha, total=total, offset=0, uploaded_by=user.id)
         db.session.add(blob)
-    blob.offset = media.append(sha, offset, data)
-    if blob.offset == blob.total:
-        if not media.finish(sha):
-            # The partial file is gone; forget the upload so that it starts again from zero.
-            if blob in db.session.new:
-                db.session.expunge(blob)
-            else:
-                db.session.delete(blob)
-            db.session.commit()
-            raise HuifangError(
-                "hash_mismatch",
-                "文件内容与其 SHA-256 不符，已丢弃，请重新上传",
-                "The bytes do not match their SHA-256; discarded, upload again",
-                422,
-                {"offset": 0, "total": None, "state": "missing"},
-            )
-        blob.complete, blob.completed_at = True, utcnow()
         db.session.flush()
-        waiting = db.session.scalars(
-            select(Visit)
-            .join(VisitMedia, VisitMedia.visit_uuid == Visit.uuid)
-            .where(VisitMedia.sha256 == sha, Visit.state == "awaiting_media")
-        )
-        for visit in waiting:
-            _submit_if_whole(visit)
+    db.session.add(MediaChunk(sha256=sha, offset=offset, data=data))
+    blob.offset = offset + len(data)
+    if blob.offset == blob.total:
+        _finish(blob)
     db.session.commit()
     return _state(blob, sha)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.dbtypes import UTCDateTime, utcnow
@@ -92,3 +92,17 @@ class ChangeLog(db.Model):
     entity_id: Mapped[int] = mapped_column(BigInteger)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class MediaChunk(db.Model):
+    """A received chunk of a blob still uploading, kept beside its offset in one transaction.
+
+    Any app server can continue an upload another started; when the last chunk arrives the chunks
+    are joined, verified against the blob's name, written to the blob store, and deleted.
+    """
+
+    __tablename__ = "media_chunk"
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("media_blob.sha256", ondelete="CASCADE"), primary_key=True)
+    offset: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -5,17 +5,16 @@ the database and the media store, not against the client's beliefs. (The long ru
 from __future__ import annotations
 
 import hashlib
-import os
 import random
 import threading
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from server.extensions import db
 from server.sync import changes
 from server.sync.services import store
-from server.visits.models import MediaBlob, Visit
+from server.visits.models import MediaBlob, MediaChunk, Visit
 from sync.client import SyncClient, UrllibTransport, make_record
 from sync.faults import FaultProxy, FaultRates
 
@@ -99,4 +98,4 @@ def test_visits_through_faults_arrive_exactly_once_and_whole(app, login_as, make
             assert blob.complete and blob.total == len(data)
             with media_store.open(sha) as handle:
                 assert hashlib.sha256(handle.read()).hexdigest() == sha, f"corrupted media {sha}"
-    assert not os.listdir(os.path.join(media_store.root, "partial")), "unfinished partial uploads left behind"
+    assert db.session.scalar(select(func.count()).select_from(MediaChunk)) == 0, "staged chunks left behind"
