@@ -210,34 +210,43 @@ class SyncClient:
                 entry.state = result.get("state")
 
     def upload(self, sha: str, data: bytes) -> dict:
-        """Send a blob from wherever the server says it stands; resume after any cut."""
+        """Send a blob from wherever the server says it stands; resume after any cut.
+
+        The first try starts at 0 without asking (the push just said the blob is missing); if the
+        server holds part of it from an earlier cut it answers offset_mismatch with its offset.
+        After a lost request the client asks where the server stands before going on.
+        """
+        offset, ask = 0, False
         for _ in range(self.max_retries + 1):
-            state = self._call("GET", f"/api/v1/sync/media/{sha}")
-            self.stats.state_requests += 1
-            if state.status != 200:
-                raise RuntimeError(f"media state failed: {state.status} {state.body}")
-            offset = state.body["offset"]
+            if ask:
+                state = self._call("GET", f"/api/v1/sync/media/{sha}")
+                self.stats.state_requests += 1
+                if state.status != 200:
+                    raise RuntimeError(f"media state failed: {state.status} {state.body}")
+                if state.body["state"] == "complete":
+                    return state.body
+                offset = state.body["offset"]
             try:
-                while state.body["state"] != "complete":
+                while True:
                     chunk = data[offset : offset + self.chunk_size]
-                    state = self.transport.request(
+                    answer = self.transport.request(
                         "PUT",
                         f"/api/v1/sync/media/{sha}",
                         data=chunk,
                         params={"offset": offset, "total": len(data)},
                     )
                     self.stats.chunk_requests += 1
-                    if state.status == 409 and state.body["code"] == "offset_mismatch":
-                        offset = state.body["details"]["offset"]  # someone (an earlier try) got further
-                        state = Response(200, {"state": "partial"})
+                    if answer.status == 409 and answer.body["code"] == "offset_mismatch":
+                        offset = answer.body["details"]["offset"]  # an earlier try got further
                         continue
-                    if state.status != 200:
-                        raise RuntimeError(f"upload refused: {state.status} {state.body}")
-                    offset = state.body["offset"]
-                return state.body
+                    if answer.status != 200:
+                        raise RuntimeError(f"upload refused: {answer.status} {answer.body}")
+                    if answer.body["state"] == "complete":
+                        return answer.body
+                    offset = answer.body["offset"]
             except TransportError:
                 self.stats.retries += 1
-                continue  # ask the server where it stands and carry on from there
+                ask = True  # ask the server where it stands and carry on from there
         raise TransportError(f"upload of {sha} kept failing")
 
     def sync(self) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import jsonschema
+import jsonschema_rs
 
 from sync.canonical import record_hash
 
@@ -86,7 +86,9 @@ VISIT_SCHEMA = {
         "app_version": {"type": ["string", "null"], "maxLength": 40},
     },
 }
-_validator = jsonschema.Draft202012Validator(VISIT_SCHEMA)
+# jsonschema-rs (Rust) validates a record in ~15 µs where the pure-Python jsonschema takes ~0.5 ms:
+# the push path validates every record of every device, so it is the one that matters.
+_validator = jsonschema_rs.validator_for(VISIT_SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,8 @@ class Problem:
 def check_shape(record: dict) -> list[Problem]:
     """Schema errors and the hash check, in both languages, pointing at the field."""
     problems = []
-    for error in sorted(_validator.iter_errors(record), key=lambda e: list(e.absolute_path)):
-        where = "/".join(str(part) for part in error.absolute_path) or None
+    for error in sorted(_validator.iter_errors(record), key=lambda e: [str(p) for p in e.instance_path]):
+        where = "/".join(str(part) for part in error.instance_path) or None
         problems.append(Problem("record_invalid", f"记录格式不正确：{error.message}", error.message, where))
     if problems:
         return problems
