@@ -89,6 +89,7 @@ lock:
 
 migration: $(STAMPS)/python
 	$(FLASK) db migrate -m "$(m)"
+	$(BIN)/ruff format --quiet migrations/versions && $(BIN)/ruff check --fix --quiet migrations/versions
 
 clean:
 	rm -rf $(STAMPS) pwa/dist pwa/node_modules .pytest_cache .ruff_cache
