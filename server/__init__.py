@@ -31,6 +31,7 @@ DOMAINS = (
     "risk",
     "visits",
     "sync",
+    "questionnaires",
 )
 
 

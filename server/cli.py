@@ -63,4 +63,5 @@ def bootstrap(province_code, province_name, admin_username, admin_name, admin_pa
 
 
 def register(app: Flask) -> None:
+
     app.cli.add_command(group)

@@ -87,4 +87,8 @@ def load() -> list[DemoUser]:
             )
         )
     db.session.commit()
+    # The built-in province questionnaires, published (idempotent).
+    from server.questionnaires.services import load_templates
+
+    load_templates()
     return list(USERS)

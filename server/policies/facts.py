@@ -43,6 +43,13 @@ class PolicyFacts(TypedDict, total=False):
     item: Item
     source: Source
     holder_name: str
+    # Server only: the identity check (R7) compares against it; never sent to a device.
+    holder_id_number: str | None
+    insured_id_number: str | None
+    # What the tablet shows: the region code only, so that the last digits must come from the
+    # customer's own card, not from the screen.
+    holder_id_masked: str | None
+    insured_id_masked: str | None
     insured_name: str
     insured_is_holder: bool
     pays_on_death: bool  # R7: the insured must sign too
@@ -66,8 +73,23 @@ class PolicyFacts(TypedDict, total=False):
     institution_name: str
 
 
+SERVER_ONLY_FACTS = frozenset({"holder_id_number", "insured_id_number"})
+
+
 def is_new_type(product_type: str) -> bool:
     return product_type in NEW_TYPE_PRODUCTS
+
+
+def identity_masked(id_number: str | None) -> str | None:
+    """370102199003071234 → 370102************: the issuing region, nothing the customer must say."""
+    if not id_number:
+        return None
+    return id_number[:6] + "*" * max(len(id_number) - 6, 0)
+
+
+def for_device(facts: PolicyFacts) -> PolicyFacts:
+    """The facts a tablet may carry (offline, possibly lost): without the full ID numbers."""
+    return {key: value for key, value in facts.items() if key not in SERVER_ONLY_FACTS}
 
 
 def build_facts(policy, task=None) -> PolicyFacts:
@@ -86,6 +108,10 @@ def build_facts(policy, task=None) -> PolicyFacts:
         "channel": policy.channel,
         "bank_name": policy.bank_name,
         "holder_name": policy.holder_name,
+        "holder_id_number": policy.holder_id_number,
+        "insured_id_number": policy.insured_id_number,
+        "holder_id_masked": identity_masked(policy.holder_id_number),
+        "insured_id_masked": identity_masked(policy.insured_id_number),
         "insured_name": policy.insured_name,
         "insured_is_holder": (policy.insured_id_number or policy.insured_name)
         == (policy.holder_id_number or policy.holder_name),

@@ -20,7 +20,7 @@ from server.auth.models import Device
 from server.dbtypes import utcnow
 from server.errors import HuifangError
 from server.extensions import db
-from server.policies.facts import build_facts
+from server.policies.facts import build_facts, for_device
 from server.tasks.models import OPEN_STATUSES, TaskEvent, VisitTask
 from server.tasks.views import task_view
 from server.users.models import User
@@ -32,8 +32,19 @@ MAX_PUSH_RECORDS = 100
 PULL_VISIBLE = (*OPEN_STATUSES, "submitted")
 
 # Hooks other domains register (the questionnaire domain validates answers against their version).
-# Each takes (record, task, user) and returns a list of sync.records.Problem.
+# Each takes (record, task, user) and returns (problems, flags): problems reject the record, flags
+# keep it and tell the reviewer (an identity mismatch is evidence, not a reason to lose the visit).
 record_validators: list[Callable] = []
+# The questionnaire version a task's visit should use, by questionnaire code (registered likewise).
+version_lookup: list[Callable[[str], int | None]] = []
+
+
+def current_version_for(code: str) -> int | None:
+    for lookup in version_lookup:
+        found = lookup(code)
+        if found is not None:
+            return found
+    return None
 
 
 def store() -> BlobStore:
@@ -59,7 +70,9 @@ def store() -> BlobStore:
 
 def _task_payload(task: VisitTask, user: User) -> dict:
     view = task_view(task, user)
-    view["facts"] = build_facts(task.policy, task)
+    view["facts"] = for_device(build_facts(task.policy, task))
+    if view["questionnaire_version_id"] is None:
+        view["questionnaire_version_id"] = current_version_for(task.questionnaire_code)
     return view
 
 
@@ -270,7 +283,8 @@ def _plan(records: list[dict], user: User) -> list[tuple[dict, object, VisitTask
             task, problems, flags = _task_problems(record, user, tasks)
         if task is not None and not problems:
             for validator in record_validators:
-                problems += validator(record, task, user)
+                found, raised = validator(record, task, user)
+                problems, flags = problems + found, flags + raised
         # A UUID twice in one batch is judged against the first copy, as if pushed twice.
         decision = classify_push(record, decided.get(uuid, stored.get(uuid)), problems)
         if decision.status == "accepted":
@@ -395,7 +409,8 @@ def _push_one(record: dict, user: User, device: Device) -> dict:
     task, problems, flags = _task_problems(record, user) if "task_id" in record else (None, [], [])
     if task is not None and not problems:
         for validator in record_validators:
-            problems += validator(record, task, user)
+            found, raised = validator(record, task, user)
+            problems, flags = problems + found, flags + raised
     for attempt in range(2):
         savepoint = db.session.begin_nested()
         try:

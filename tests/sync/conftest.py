@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from sync.client import Response, SyncClient, TransportError
@@ -54,3 +56,44 @@ def assigned_task(specialist, make_task, app_ctx):
     changes.task_moved(task, None)
     db.session.commit()
     return task
+
+
+@pytest.fixture
+def questionnaire(make_user, app_ctx):
+    """The starter questionnaire published under the tasks' code: an identity check, then the
+    holder's and the specialist's signatures (the insured's only when the policy pays on death)."""
+    from server.questionnaires import services as questionnaires
+
+    designer = make_user("designer", institution="37")
+    version = questionnaires.create_questionnaire(
+        designer, {"code": "new_business", "name": "新契约回访（测试）", "item": "new_business"}
+    )
+    return questionnaires.publish(None, version.id, check_user=False)
+
+
+@pytest.fixture
+def visit_for(questionnaire):
+    """A completed visit that passes the questionnaire: the last four digits of the holder's ID,
+    the holder's and the specialist's signatures, and a photo."""
+    from sync.client import make_record
+
+    def make(task, *, id_digits: str | None = None, strokes: bytes | None = None, **kw):
+        digits = id_digits or task.policy.holder_id_number[-4:]
+        holder = strokes or os.urandom(1200)
+        return make_record(
+            task.id,
+            questionnaire_version_id=kw.pop("questionnaire_version_id", questionnaire.id),
+            answers={"holder_id_check": digits},
+            media=[
+                ("photo", kw.pop("photo", None) or os.urandom(5500), {"question_id": "photo_1"}),
+                ("signature_strokes", holder, {"signer": "holder", "question_id": "sign_holder"}),
+                (
+                    "signature_strokes",
+                    os.urandom(900),
+                    {"signer": "specialist", "question_id": "sign_specialist"},
+                ),
+            ],
+            **kw,
+        )
+
+    return make

@@ -15,7 +15,7 @@ from server.extensions import db
 from server.sync import changes
 from server.sync.services import store
 from server.visits.models import MediaBlob, MediaChunk, Visit
-from sync.client import SyncClient, UrllibTransport, make_record
+from sync.client import SyncClient, UrllibTransport
 from sync.faults import FaultProxy, FaultRates
 
 SEED = 20261125
@@ -23,7 +23,7 @@ DEVICES = 3
 VISITS_PER_DEVICE = 8
 
 
-def test_visits_through_faults_arrive_exactly_once_and_whole(app, login_as, make_task, app_ctx):
+def test_visits_through_faults_arrive_exactly_once_and_whole(app, login_as, make_task, visit_for, app_ctx):
     rng = random.Random(SEED)
     devices = []
     for _ in range(DEVICES):
@@ -50,13 +50,7 @@ def test_visits_through_faults_arrive_exactly_once_and_whole(app, login_as, make
                 for task in tasks:
                     photo = rng.randbytes(rng.randint(3000, 20000))
                     strokes = rng.randbytes(rng.randint(500, 3000))
-                    client.add(
-                        *make_record(
-                            task.id,
-                            answers={"q1": rng.choice(["yes", "no"])},
-                            media=[("photo", photo, {}), ("signature_strokes", strokes, {})],
-                        )
-                    )
+                    client.add(*visit_for(task, photo=photo, strokes=strokes))
                 clients.append(client)
 
             def run(client):
@@ -88,6 +82,7 @@ def test_visits_through_faults_arrive_exactly_once_and_whole(app, login_as, make
     expected = {uuid: entry for ledger in ledgers for uuid, entry in ledger.items()}
     assert set(stored) == set(expected), "lost or extra visits"
     assert len(stored) == DEVICES * VISITS_PER_DEVICE
+    assert all(visit.flags == [] for visit in stored.values())  # valid answers, nothing to flag
     media_store = store()
     for uuid, entry in expected.items():
         visit = stored[uuid]

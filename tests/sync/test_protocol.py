@@ -16,26 +16,13 @@ from sync.client import make_record, sha256_hex
 from tests.server.conftest import assert_error
 
 PHOTO = os.urandom(5500)
-STROKES = os.urandom(1200)
-
-
-def visit_for(task, **kw):
-    return make_record(
-        task.id,
-        answers={"q1": "yes"},
-        media=[
-            ("photo", PHOTO, {"question_id": "photo_1"}),
-            ("signature_strokes", STROKES, {"signer": "holder"}),
-        ],
-        **kw,
-    )
 
 
 def count(model):
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_a_visit_with_media_arrives_once_and_whole(device, assigned_task, app_ctx):
+def test_a_visit_with_media_arrives_once_and_whole(visit_for, device, assigned_task, app_ctx):
     record, media = visit_for(assigned_task)
     entry = device.add(record, media)
     device.sync()
@@ -43,12 +30,12 @@ def test_a_visit_with_media_arrives_once_and_whole(device, assigned_task, app_ct
     visit = db.session.get(Visit, record["uuid"])
     assert visit.state == "submitted" and visit.record == record
     assert db.session.get(VisitTask, assigned_task.id).status == "submitted"
-    assert count(Visit) == 1 and count(MediaBlob) == 2
+    assert count(Visit) == 1 and count(MediaBlob) == 3
     # Two pushes and the chunks: the cost does not depend on how the media are cut.
     assert device.stats.pushes == 2
 
 
-def test_the_same_push_twice_is_acknowledged_not_doubled(device, assigned_task, app_ctx):
+def test_the_same_push_twice_is_acknowledged_not_doubled(visit_for, device, assigned_task, app_ctx):
     record, media = visit_for(assigned_task)
     device.add(record, media)
     device.push()
@@ -58,7 +45,7 @@ def test_the_same_push_twice_is_acknowledged_not_doubled(device, assigned_task, 
     assert count(Visit) == 1
 
 
-def test_a_lost_answer_is_retried_and_still_stored_once(device, assigned_task, app_ctx):
+def test_a_lost_answer_is_retried_and_still_stored_once(visit_for, device, assigned_task, app_ctx):
     record, media = visit_for(assigned_task)
     device.add(record, media)
     device.transport.lose_answer_of = {1}  # the first push reached the server; its answer did not come back
@@ -67,11 +54,11 @@ def test_a_lost_answer_is_retried_and_still_stored_once(device, assigned_task, a
     assert count(Visit) == 1 and device.stats.retries >= 1
 
 
-def test_same_uuid_other_content_is_kept_as_a_conflict(device, assigned_task, app_ctx):
+def test_same_uuid_other_content_is_kept_as_a_conflict(visit_for, device, assigned_task, app_ctx):
     record, media = visit_for(assigned_task)
     device.add(record, media)
     device.sync()
-    altered = {**record, "answers": {"q1": "no"}}
+    altered = {**record, "finished_at": "2026-11-25T09:45:00+08:00"}  # same visit, edited after sending
     altered["hash"] = record_hash(altered)
     device.add(altered, media)
     device.push()
@@ -80,16 +67,16 @@ def test_same_uuid_other_content_is_kept_as_a_conflict(device, assigned_task, ap
     device.push()  # the same conflicting version again is not stored twice
     assert count(VisitConflict) == 1
     kept = db.session.scalars(select(VisitConflict)).one()
-    assert kept.record["answers"] == {"q1": "no"}
-    assert db.session.get(Visit, record["uuid"]).record["answers"] == {"q1": "yes"}
+    assert kept.record["finished_at"].startswith("2026-11-25T09:45")
+    assert db.session.get(Visit, record["uuid"]).record["finished_at"] == record["finished_at"]
 
 
 def test_invalid_records_are_rejected_with_reasons_and_others_in_the_batch_survive(
-    device, assigned_task, app_ctx
+    visit_for, device, assigned_task, app_ctx
 ):
     good, media = visit_for(assigned_task)
     tampered, _ = visit_for(assigned_task)
-    tampered["answers"] = {"q1": "edited after hashing"}
+    tampered["answers"] = {"holder_id_check": "0000"}  # edited after hashing
     unknown_task, _ = make_record(999999)
     shapeless, _ = make_record(assigned_task.id, outcome="vanished")
     for record in (good, tampered, unknown_task, shapeless):
@@ -105,7 +92,7 @@ def test_invalid_records_are_rejected_with_reasons_and_others_in_the_batch_survi
     assert count(Visit) == 1
 
 
-def test_a_task_never_assigned_to_you_is_refused(device, make_task, app_ctx):
+def test_a_task_never_assigned_to_you_is_refused(visit_for, device, make_task, app_ctx):
     other = make_task()
     record, media = visit_for(other)
     device.add(record, media)
@@ -114,7 +101,7 @@ def test_a_task_never_assigned_to_you_is_refused(device, make_task, app_ctx):
 
 
 def test_reassigned_or_cancelled_while_offline_is_accepted_and_flagged(
-    device, specialist, assigned_task, make_user, login_as, app_ctx
+    visit_for, device, specialist, assigned_task, make_user, login_as, app_ctx
 ):
     supervisor = login_as("supervisor", institution="3701")
     colleague = make_user("specialist", institution="370102")
@@ -134,18 +121,19 @@ def test_reassigned_or_cancelled_while_offline_is_accepted_and_flagged(
     assert count(Visit) == 2  # both kept
 
 
-def test_a_visit_waits_for_its_media_before_it_counts_as_submitted(device, assigned_task, app_ctx):
+def test_a_visit_waits_for_its_media_before_it_counts_as_submitted(visit_for, device, assigned_task, app_ctx):
     record, media = visit_for(assigned_task)
     entry = device.add(record, media)
     device.push()
     assert entry.status == "accepted" and entry.state == "awaiting_media"
     assert sorted(entry.missing) == sorted(media)
     assert db.session.get(VisitTask, assigned_task.id).status == "assigned"
-    first, second = entry.missing
-    device.upload(first, media[first])
-    db.session.expire_all()
-    assert db.session.get(Visit, record["uuid"]).state == "awaiting_media"
-    device.upload(second, media[second])
+    *all_but_last, last = entry.missing
+    for sha in all_but_last:
+        device.upload(sha, media[sha])
+        db.session.expire_all()
+        assert db.session.get(Visit, record["uuid"]).state == "awaiting_media"
+    device.upload(last, media[last])
     db.session.expire_all()
     assert db.session.get(Visit, record["uuid"]).state == "submitted"
 
@@ -251,3 +239,53 @@ def test_shared_hash_vectors_hold_on_the_server():
     for vector in vectors:
         assert canonical_bytes(vector["record"]).decode() == vector["canonical"], vector["name"]
         assert record_hash(vector["record"]) == vector["hash"], vector["name"]
+
+
+def test_answers_are_checked_against_the_questionnaire_version(
+    device, visit_for, questionnaire, assigned_task, app_ctx
+):
+    wrong, media = visit_for(assigned_task)
+    wrong["answers"] = {"holder_id_check": "12"}  # not four characters
+    wrong["hash"] = record_hash(wrong)
+    unknown, media2 = visit_for(assigned_task, questionnaire_version_id=questionnaire.id + 99)
+    device.add(wrong, media)
+    device.add(unknown, media2)
+    device.push()
+    problem = device.ledger[wrong["uuid"]].problems[0]
+    assert (problem["code"], problem["field"]) == ("identity_length", "answers/holder_id_check")
+    assert [p["code"] for p in device.ledger[unknown["uuid"]].problems] == ["questionnaire_version_unknown"]
+    assert count(Visit) == 0
+
+
+def test_an_identity_mismatch_keeps_the_visit_and_flags_it(device, visit_for, assigned_task, app_ctx):
+    record, media = visit_for(
+        assigned_task,
+        id_digits="9999" if not assigned_task.policy.holder_id_number.endswith("9999") else "8888",
+    )
+    device.add(record, media)
+    device.sync()
+    visit = db.session.get(Visit, record["uuid"])
+    assert visit.state == "submitted" and "identity_mismatch" in visit.flags
+
+
+def test_a_visit_where_nobody_was_home_needs_no_answers(device, assigned_task, app_ctx):
+    record, media = make_record(assigned_task.id, outcome="not_at_home", outcome_reason="敲门无人应答")
+    device.add(record, media)
+    device.sync()
+    assert db.session.get(Visit, record["uuid"]).state == "submitted"
+    assert db.session.get(VisitTask, assigned_task.id).status == "assigned"  # still to be visited
+
+
+def test_the_tablet_gets_the_version_to_use_and_never_the_full_id_number(
+    device, questionnaire, assigned_task, app_ctx
+):
+    changes_seen = device.pull()
+    kinds = [c["kind"] for c in changes_seen]
+    assert "questionnaire_version" in kinds and "task" in kinds
+    version = next(c for c in changes_seen if c["kind"] == "questionnaire_version")["data"]
+    assert version["id"] == questionnaire.id and version["code"] == "new_business"
+    assert version["definition"]["sections"][0]["questions"][0]["id"] == "holder_id_check"
+    task = device.tasks[assigned_task.id]
+    assert task["questionnaire_version_id"] == questionnaire.id
+    assert "holder_id_number" not in task["facts"]
+    assert task["facts"]["holder_id_masked"] == assigned_task.policy.holder_id_number[:6] + "*" * 12

@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.visits.models import Visit
-from sync.client import make_record
 
 
 def _free_port() -> int:
@@ -41,12 +40,9 @@ def s3(app, monkeypatch):
     server.stop()
 
 
-def test_visit_media_land_in_the_bucket_whole(s3, device, assigned_task, app_ctx):
+def test_visit_media_land_in_the_bucket_whole(s3, device, visit_for, assigned_task, app_ctx):
     s3, bucket = s3
-    photo, strokes = os.urandom(9000), os.urandom(2100)
-    record, media = make_record(
-        assigned_task.id, media=[("photo", photo, {}), ("signature_strokes", strokes, {})]
-    )
+    record, media = visit_for(assigned_task, photo=os.urandom(9000))
     device.add(record, media)
     device.sync()
     assert db.session.scalars(select(Visit.state)).one() == "submitted"
@@ -54,7 +50,7 @@ def test_visit_media_land_in_the_bucket_whole(s3, device, assigned_task, app_ctx
         body = s3.get_object(Bucket=bucket, Key=f"media/{sha[:2]}/{sha}")["Body"].read()
         assert body == data
     listed = s3.list_objects_v2(Bucket=bucket)["KeyCount"]
-    assert listed == 2  # nothing but the two whole blobs: chunks never touch the bucket
+    assert listed == 3  # nothing but the three whole blobs: chunks never touch the bucket
 
 
 def test_a_corrupt_upload_never_reaches_the_bucket(s3, specialist, client, app_ctx):

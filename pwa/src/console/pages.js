@@ -19,6 +19,54 @@ export const PAGES = [
     roles: ['admin'],
     component: () => import('./UsersPage.vue'),
   },
+  {
+    path: 'tasks',
+    name: 'tasks',
+    label: 'tasks.nav',
+    testid: 'nav-tasks',
+    roles: ['supervisor', 'admin', 'reviewer', 'phone_agent', 'compliance_officer'],
+    component: () => import('./tasks/TasksPage.vue'),
+  },
+  {
+    path: 'team-load',
+    name: 'team-load',
+    label: 'teamLoad.nav',
+    testid: 'nav-team-load',
+    roles: ['supervisor', 'admin'],
+    component: () => import('./tasks/TeamLoadPage.vue'),
+  },
+  {
+    path: 'risk-alerts',
+    name: 'risk-alerts',
+    label: 'risk.nav',
+    testid: 'nav-risk-alerts',
+    roles: ['supervisor', 'compliance_officer', 'admin'],
+    component: () => import('./risk/RiskAlertsPage.vue'),
+  },
+  {
+    // Everyone signed in reads the calendar; only administrators change it.
+    path: 'calendar',
+    name: 'calendar',
+    label: 'calendar.nav',
+    testid: 'nav-calendar',
+    component: () => import('./calendar/CalendarPage.vue'),
+  },
+  {
+    path: 'questionnaires',
+    name: 'questionnaires',
+    label: 'designer.nav',
+    testid: 'nav-questionnaires',
+    roles: ['designer', 'admin'],
+    component: () => import('./designer/QuestionnairesPage.vue'),
+  },
+  {
+    // One version of a questionnaire: the designer's editor, preview and diff (not in the nav).
+    path: 'questionnaires/versions/:versionId',
+    name: 'questionnaire-version',
+    testid: 'nav-questionnaire-version',
+    roles: ['designer', 'admin'],
+    component: () => import('./designer/VersionPage.vue'),
+  },
 ]
 
 export function canOpen(page, session) {

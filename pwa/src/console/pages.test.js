@@ -5,8 +5,46 @@ const as = (...roles) => ({ hasRole: (role) => roles.includes(role) })
 
 describe('console pages', () => {
   it('offers administration pages to administrators only', () => {
-    expect(visiblePages(as('admin')).map((p) => p.name)).toEqual(['institutions', 'users'])
-    expect(visiblePages(as('specialist', 'reviewer'))).toEqual([])
+    const names = (...roles) => visiblePages(as(...roles)).map((p) => p.name)
+    expect(names('admin')).toEqual(expect.arrayContaining(['institutions', 'users']))
+    expect(names('specialist', 'reviewer')).not.toContain('institutions')
+    expect(names('specialist', 'reviewer')).not.toContain('users')
+  })
+
+  it('offers the task, team load, risk alert and calendar pages by role', () => {
+    const mine = ['tasks', 'team-load', 'risk-alerts', 'calendar']
+    const names = (...roles) =>
+      visiblePages(as(...roles))
+        .map((p) => p.name)
+        .filter((name) => mine.includes(name))
+    expect(names('supervisor')).toEqual(['tasks', 'team-load', 'risk-alerts', 'calendar'])
+    expect(names('admin')).toEqual(['tasks', 'team-load', 'risk-alerts', 'calendar'])
+    expect(names('compliance_officer')).toEqual(['tasks', 'risk-alerts', 'calendar'])
+    expect(names('reviewer')).toEqual(['tasks', 'calendar'])
+    expect(names('phone_agent')).toEqual(['tasks', 'calendar'])
+    // A specialist works in the field app; the calendar is everyone's.
+    expect(names('specialist')).toEqual(['calendar'])
+    expect(names('designer')).toEqual(['calendar'])
+  })
+
+  it('offers the questionnaire designer to designers and administrators', () => {
+    const names = (...roles) => visiblePages(as(...roles)).map((p) => p.name)
+    expect(names('designer')).toContain('questionnaires')
+    expect(names('admin')).toContain('questionnaires')
+    for (const role of [
+      'specialist',
+      'reviewer',
+      'supervisor',
+      'phone_agent',
+      'compliance_officer',
+    ]) {
+      expect(names(role)).not.toContain('questionnaires')
+    }
+    // The version editor is reached from the list, never from the navigation.
+    expect(names('designer', 'admin')).not.toContain('questionnaire-version')
+    const editor = PAGES.find((p) => p.name === 'questionnaire-version')
+    expect(canOpen(editor, as('designer'))).toBe(true)
+    expect(canOpen(editor, as('specialist'))).toBe(false)
   })
 
   it('lets a page without roles be opened by anyone signed in', () => {
@@ -20,4 +58,5 @@ describe('console pages', () => {
       expect(new Set(values).size).toBe(values.length)
     }
   })
+
 })

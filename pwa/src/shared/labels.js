@@ -1,10 +1,24 @@
 import { useI18n } from 'vue-i18n'
 
-/** Localised names for role codes and institution levels, falling back to the code itself. */
+/** Localised names for code words (roles, levels, task statuses…), falling back to the code itself. */
 export function useLabels() {
   const { t, te, locale } = useI18n({ useScope: 'global' })
-  const role = (code) => (te(`roles.${code}`) ? t(`roles.${code}`) : code)
-  const level = (code) => (te(`levels.${code}`) ? t(`levels.${code}`) : code)
+  /** The name of `code` in the locale group `group` (e.g. of('taskStatus', 'assigned')). */
+  const of = (group, code) =>
+    code != null && te(`${group}.${code}`) ? t(`${group}.${code}`) : code
+  const role = (code) => of('roles', code)
+  const level = (code) => of('levels', code)
   const list = (items) => items.join(locale.value === 'en' ? ', ' : '、')
-  return { role, level, roles: (codes) => list((codes ?? []).map(role)) }
+  return {
+    of,
+    role,
+    level,
+    roles: (codes) => list((codes ?? []).map(role)),
+    // Visit tasks (server/tasks/models.py, server/policies/facts.py).
+    taskStatus: (code) => of('taskStatus', code),
+    item: (code) => of('taskItems', code),
+    source: (code) => of('taskSources', code),
+    productType: (code) => of('productTypes', code),
+    channel: (code) => of('channels', code),
+  }
 }
