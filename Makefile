@@ -69,13 +69,17 @@ test-sqlite: install
 test-postgres: install
 	HUIFANG_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
 
-# Debian's Chromium for the browser tests (Playwright's own download is not possible on closed networks)
-# and CJK fonts so that screenshots show Chinese.
+# Debian packages the tests need: Chromium for the browser tests (Playwright's own download is not
+# possible on closed networks), CJK fonts so that screenshots show Chinese, WenQuanYi Zen Hei which
+# reportlab embeds in the PDF evidence report, and poppler to check those PDFs.
+DEBIAN_PACKAGES := chromium fonts-noto-cjk fonts-wqy-zenhei poppler-utils
 browser:
-	@if ! command -v chromium >/dev/null || [ ! -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; then \
+	@if ! command -v chromium >/dev/null || ! command -v pdftoppm >/dev/null \
+		|| [ ! -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] \
+		|| [ ! -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ]; then \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
-			chromium fonts-noto-cjk >/dev/null; \
+			$(DEBIAN_PACKAGES) >/dev/null; \
 	fi
 
 bench: install
