@@ -100,17 +100,20 @@ export function createApiClient({ tokens, fetch: fetchImpl, base = API_BASE }) {
     for (const fn of listeners.get(event) ?? []) fn(payload)
   }
 
-  async function send(method, path, { body, query, auth = true } = {}) {
+  // `binary` (a Blob, ArrayBuffer or typed array) is sent as it is, as application/octet-stream
+  // (media chunks); `body` is sent as JSON. A Blob can be sent again after a token refresh.
+  async function send(method, path, { body, binary, query, auth = true } = {}) {
     const headers = { Accept: 'application/json' }
     const accessUsed = auth ? tokens.access : null
     if (accessUsed) headers.Authorization = `Bearer ${accessUsed}`
-    if (body !== undefined) headers['Content-Type'] = 'application/json'
+    if (binary !== undefined) headers['Content-Type'] = 'application/octet-stream'
+    else if (body !== undefined) headers['Content-Type'] = 'application/json'
     let res
     try {
       res = await (fetchImpl ?? globalThis.fetch)(`${base}${path}${queryString(query)}`, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: binary !== undefined ? binary : body === undefined ? undefined : JSON.stringify(body),
         credentials: 'same-origin',
       })
     } catch (cause) {
@@ -191,6 +194,8 @@ export function createApiClient({ tokens, fetch: fetchImpl, base = API_BASE }) {
     get: (path, query) => request('GET', path, { query }),
     post: (path, body, options) => request('POST', path, { body, ...options }),
     patch: (path, body) => request('PATCH', path, { body }),
+    /** PUT raw bytes (a media chunk) with query arguments; answers JSON like every call. */
+    putBinary: (path, binary, query) => request('PUT', path, { binary, query }),
     delete: (path) => request('DELETE', path),
   }
 }

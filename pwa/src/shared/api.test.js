@@ -245,3 +245,39 @@ describe('refresh', () => {
     expect(fetch).toHaveBeenCalledTimes(1)
   })
 })
+
+describe('binary bodies', () => {
+  it('PUTs bytes as application/octet-stream with the query, unchanged', async () => {
+    const fetch = vi.fn(async () => response(200, { state: 'partial', offset: 3 }))
+    const api = createApiClient({ tokens: memoryTokens({ access_token: 'A1' }), fetch })
+    const bytes = new Uint8Array([1, 2, 3])
+
+    const data = await api.putBinary('/sync/media/ab', bytes, { offset: 0, total: 9 })
+
+    expect(data).toEqual({ state: 'partial', offset: 3 })
+    const [url, init] = fetch.mock.calls[0]
+    expect(url).toBe('/api/v1/sync/media/ab?offset=0&total=9')
+    expect(init.method).toBe('PUT')
+    expect(init.headers['Content-Type']).toBe('application/octet-stream')
+    expect(init.headers.Authorization).toBe('Bearer A1')
+    expect(init.body).toBe(bytes)
+  })
+
+  it('sends the same bytes again after refreshing an expired token', async () => {
+    const tokens = memoryTokens({ access_token: 'OLD', refresh_token: 'R1' })
+    const fetch = vi.fn(async (url, init) => {
+      if (url === '/api/v1/auth/refresh') return tokenResponse('NEW', 'R2')
+      if (init.headers.Authorization === 'Bearer OLD')
+        return apiError(401, 'token_expired', '登录已过期', 'Token expired')
+      return response(200, { state: 'complete', offset: 3 })
+    })
+    const api = createApiClient({ tokens, fetch })
+    const bytes = new Uint8Array([1, 2, 3])
+
+    await api.putBinary('/sync/media/ab', bytes, { offset: 0, total: 3 })
+
+    const retried = fetch.mock.calls[2][1]
+    expect(retried.headers.Authorization).toBe('Bearer NEW')
+    expect(retried.body).toBe(bytes)
+  })
+})
