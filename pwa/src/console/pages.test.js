@@ -58,5 +58,4 @@ describe('console pages', () => {
       expect(new Set(values).size).toBe(values.length)
     }
   })
-
 })
