@@ -60,6 +60,18 @@ def set_day(args, day):
     return services.year_view(parsed.year)
 
 
+@blp.route("/days/<string:day>", methods=["DELETE"])
+@blp.response(200, CalendarYearSchema)
+@roles_required(ADMIN)
+def clear_day(day):
+    """Remove an administrator's statement about one date (the package's answer applies again)."""
+    parsed = _parse(day)
+    services.clear_day(parsed)
+    audit.record("calendar_day_cleared", day=day)
+    db.session.commit()
+    return services.year_view(parsed.year)
+
+
 @blp.route("/workdays", methods=["GET"])
 @blp.arguments(WorkdayQuerySchema, location="query")
 @blp.response(200, WorkdayAnswerSchema)

@@ -11,7 +11,8 @@ class CalendarDaySchema(Schema):
 class CalendarYearSchema(Schema):
     year = fields.Integer()
     known = fields.Boolean()
-    source = fields.String(allow_none=True)
+    source = fields.String(allow_none=True, metadata={"enum": ["chinesecalendar", "administrator"]})
+    note = fields.String(allow_none=True, metadata={"description": "the notice an administrator entered"})
     days = fields.List(fields.Nested(CalendarDaySchema))
 
 

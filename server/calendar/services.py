@@ -97,7 +97,7 @@ def year_view(year: int) -> dict:
     """Every date of a year that is not plain Monday–Friday work, and where each statement comes from."""
     cal = WorkCalendar.load()
     if not cal.knows(year):
-        return {"year": year, "known": False, "source": None, "days": []}
+        return {"year": year, "known": False, "source": None, "note": None, "days": []}
     names = {
         row.day: row.name
         for row in db.session.scalars(
@@ -116,7 +116,14 @@ def year_view(year: int) -> dict:
             days.append({"date": day, "is_workday": workday, "origin": "package", "name": name})
         day += timedelta(days=1)
     source = "administrator" if year in cal.entered_years else "chinesecalendar"
-    return {"year": year, "known": True, "source": source, "days": days}
+    entered = db.session.get(CalendarYear, year)
+    return {
+        "year": year,
+        "known": True,
+        "source": source,
+        "note": entered.source if entered else None,
+        "days": days,
+    }
 
 
 def set_day(day: date, is_workday: bool, name: str | None, actor_id: int | None) -> CalendarDay:

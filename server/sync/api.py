@@ -11,6 +11,8 @@ from server.sync.schemas import (
     PullSchema,
     PushAnswerSchema,
     PushSchema,
+    StatusAnswerSchema,
+    StatusQuerySchema,
     visit_record_schema,
 )
 from server.users.roles import SPECIALIST
@@ -46,8 +48,22 @@ def pull(args):
 @roles_required(SPECIALIST)
 def push(args):
     """Store finished visits: each answered accepted / duplicate / conflict / rejected, with the media
-    the server still lacks. Idempotent by UUID and hash."""
+    the server still lacks. Idempotent by UUID and hash.
+
+    ``results`` are in the order of ``visits``, one for each, always; a record too broken to carry a
+    UUID is answered ``rejected`` with ``uuid: null`` in its place.
+    """
     return services.push(g.user, g.device, args["visits"])
+
+
+@blp.route("/status", methods=["POST"])
+@blp.arguments(StatusQuerySchema)
+@blp.response(200, StatusAnswerSchema)
+@roles_required(SPECIALIST)
+def visit_status(args):
+    """Where the caller's visits stand (after uploading media: are they whole now?) without pushing
+    the records again."""
+    return {"visits": services.status(g.user, args["uuids"])}
 
 
 @blp.route("/media/<string:sha256>", methods=["GET"])

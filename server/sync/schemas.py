@@ -48,6 +48,25 @@ class PushAnswerSchema(Schema):
     server_time = fields.AwareDateTime()
 
 
+class StatusQuerySchema(Schema):
+    uuids = fields.List(
+        fields.String(validate=validate.Length(equal=36)),
+        required=True,
+        validate=validate.Length(min=1, max=500),
+    )
+
+
+class VisitStatusSchema(Schema):
+    uuid = fields.String()
+    state = fields.String(metadata={"enum": ["unknown", "awaiting_media", "submitted"]})
+    hash = fields.String(allow_none=True)
+    missing_media = fields.List(fields.String())
+
+
+class StatusAnswerSchema(Schema):
+    visits = fields.List(fields.Nested(VisitStatusSchema))
+
+
 class MediaStateSchema(Schema):
     sha256 = fields.String()
     state = fields.String(metadata={"enum": ["missing", "partial", "complete"]})

@@ -443,6 +443,34 @@ def _push_one(record: dict, user: User, device: Device) -> dict:
     return result
 
 
+def status(user: User, uuids: list[str]) -> list[dict]:
+    """Where the caller's visits stand, without sending them again: state and the media still lacking.
+
+    Unknown UUIDs (and other users' visits) answer ``unknown``: the device pushes them again.
+    """
+    visits = {
+        visit.uuid: visit
+        for visit in db.session.scalars(select(Visit).where(Visit.uuid.in_(uuids), Visit.user_id == user.id))
+    }
+    shas = {ref["sha256"] for visit in visits.values() for ref in visit.record["media"]}
+    complete = (
+        set(
+            db.session.scalars(select(MediaBlob.sha256).where(MediaBlob.sha256.in_(shas), MediaBlob.complete))
+        )
+        if shas
+        else set()
+    )
+    answers = []
+    for uuid in uuids:
+        visit = visits.get(uuid)
+        if visit is None:
+            answers.append({"uuid": uuid, "state": "unknown", "hash": None, "missing_media": []})
+            continue
+        missing = [ref["sha256"] for ref in visit.record["media"] if ref["sha256"] not in complete]
+        answers.append({"uuid": uuid, "state": visit.state, "hash": visit.hash, "missing_media": missing})
+    return answers
+
+
 # ---- media ------------------------------------------------------------------------------------
 
 

@@ -118,9 +118,16 @@ class CancelSchema(Schema):
 class LoadRowSchema(Schema):
     user = fields.Nested(PersonRefSchema)
     institution_name = fields.String()
+    institution_id = fields.Integer()
     open = fields.Integer()
     overdue = fields.Integer()
-    due_soon = fields.Integer(metadata={"description": "due within the next 5 working days"})
+    due_soon = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "due within the next 5 working days; null while those days fall in a "
+            "year whose holiday schedule is not entered"
+        },
+    )
 
 
 class LoadSchema(Schema):

@@ -157,7 +157,12 @@ def list_tasks(scope: Scope, viewer: User, args: dict) -> tuple[list[VisitTask],
 def team_load(scope: Scope) -> list[dict]:
     """Each specialist in scope with open, overdue and soon-due task counts (supervisors' view)."""
     now = today()
-    soon = WorkCalendar.load().add_workdays(now, 5)
+    try:
+        soon = WorkCalendar.load().add_workdays(now, 5)
+    except HuifangError as err:
+        if err.code != "calendar_year_unknown":
+            raise
+        soon = None  # next year's schedule not entered yet: "due soon" cannot be counted, the rest can
     people = list(
         db.session.scalars(
             scope.filter(select(User), User)
@@ -187,9 +192,10 @@ def team_load(scope: Scope) -> list[dict]:
             {
                 "user": _person(person),
                 "institution_name": person.institution.name,
+                "institution_id": person.institution_id,
                 "open": row.open if row else 0,
                 "overdue": int(row.overdue or 0) if row else 0,
-                "due_soon": int(row.due_soon or 0) if row else 0,
+                "due_soon": None if soon is None else (int(row.due_soon or 0) if row else 0),
             }
         )
     return out

@@ -26,13 +26,13 @@ def test_a_visit_with_media_arrives_once_and_whole(visit_for, device, assigned_t
     record, media = visit_for(assigned_task)
     entry = device.add(record, media)
     device.sync()
-    assert entry.status == "duplicate" and entry.state == "submitted" and entry.missing == []
+    assert entry.status == "accepted" and entry.state == "submitted" and entry.missing == []
     visit = db.session.get(Visit, record["uuid"])
     assert visit.state == "submitted" and visit.record == record
     assert db.session.get(VisitTask, assigned_task.id).status == "submitted"
     assert count(Visit) == 1 and count(MediaBlob) == 3
-    # Two pushes and the chunks: the cost does not depend on how the media are cut.
-    assert device.stats.pushes == 2
+    # One push, the media, one status question: the record itself travels once.
+    assert (device.stats.pushes, device.stats.status_requests) == (1, 1)
 
 
 def test_the_same_push_twice_is_acknowledged_not_doubled(visit_for, device, assigned_task, app_ctx):
@@ -289,3 +289,22 @@ def test_the_tablet_gets_the_version_to_use_and_never_the_full_id_number(
     assert task["questionnaire_version_id"] == questionnaire.id
     assert "holder_id_number" not in task["facts"]
     assert task["facts"]["holder_id_masked"] == assigned_task.policy.holder_id_number[:6] + "*" * 12
+
+
+def test_status_tells_a_device_where_its_visits_stand(
+    device, visit_for, assigned_task, specialist, login_as, app_ctx
+):
+    record, media = visit_for(assigned_task)
+    device.add(record, media)
+    device.push()
+    answer = specialist.post(
+        "/api/v1/sync/status", json={"uuids": [record["uuid"], "0" * 8 + "-0000-4000-8000-" + "0" * 12]}
+    )
+    first, unknown = answer.json["visits"]
+    assert (first["state"], sorted(first["missing_media"])) == ("awaiting_media", sorted(media))
+    assert unknown == {"uuid": unknown["uuid"], "state": "unknown", "hash": None, "missing_media": []}
+    other = login_as("specialist", institution="370102")
+    assert (
+        other.post("/api/v1/sync/status", json={"uuids": [record["uuid"]]}).json["visits"][0]["state"]
+        == "unknown"
+    )

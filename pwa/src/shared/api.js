@@ -74,8 +74,11 @@ function queryString(query) {
   if (!query) return ''
   const params = new URLSearchParams()
   for (const [key, value] of Object.entries(query)) {
-    if (value === undefined || value === null || value === '') continue
-    params.append(key, String(value))
+    // A list is the same key repeated (status=a&status=b), as the API's list arguments expect.
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (item === undefined || item === null || item === '') continue
+      params.append(key, String(item))
+    }
   }
   const qs = params.toString()
   return qs ? `?${qs}` : ''

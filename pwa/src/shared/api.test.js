@@ -281,3 +281,18 @@ describe('binary bodies', () => {
     expect(retried.body).toBe(bytes)
   })
 })
+
+describe('query strings', () => {
+  it('repeats the key for a list and skips empty values', async () => {
+    const seen = []
+    const client = createApiClient({
+      tokens: memoryTokens({ access_token: 'A1' }),
+      fetch: async (url) => {
+        seen.push(url)
+        return new Response('{}', { status: 200, headers: { 'Content-Type': 'application/json' } })
+      },
+    })
+    await client.get('/tasks', { status: ['assigned', 'returned'], q: '', limit: 50 })
+    expect(seen[0]).toBe('/api/v1/tasks?status=assigned&status=returned&limit=50')
+  })
+})
