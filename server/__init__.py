@@ -30,6 +30,7 @@ DOMAINS = (
     "tasks",
     "risk",
     "visits",
+    "evidence",
     "sync",
     "questionnaires",
 )

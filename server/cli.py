@@ -62,6 +62,23 @@ def bootstrap(province_code, province_name, admin_username, admin_name, admin_pa
     click.echo(f"created {province_name} ({province_code}) and administrator {admin_username}")
 
 
+@group.command("verify-evidence")
+@click.option("--visit", "visit_uuid", help="one visit's UUID; without it, the whole log")
+def verify_evidence(visit_uuid):
+    """Verify sealed evidence: one visit, or every tree head and manifest of the log. Exit 1 on failure."""
+    from server.evidence import services as evidence
+
+    result = evidence.verify_visit(visit_uuid) if visit_uuid else evidence.verify_chain()
+    for problem in result["problems"]:
+        click.echo(
+            f"FAIL [{problem.get('part')}] {problem.get('code')}: {problem.get('message_en')}", err=True
+        )
+    click.echo(
+        ("OK" if result["ok"] else "FAILED") + f" ({result.get('tree_size', result.get('size'))} entries)"
+    )
+    raise SystemExit(0 if result["ok"] else 1)
+
+
 def register(app: Flask) -> None:
 
     app.cli.add_command(group)

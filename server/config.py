@@ -71,6 +71,9 @@ def from_environment() -> dict:
         "HUIFANG_MEDIA_DIR": os.environ.get("HUIFANG_MEDIA_DIR", str(INSTANCE_DIR / "media")),
         # An S3-compatible bucket for media instead of the local disk; credentials come from the usual
         # AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables or the instance role.
+        # The Ed25519 key that seals evidence: 64 hex characters (a 32-byte seed). Without it a
+        # development instance keeps its own in instance/evidence_key; production refuses to start.
+        "HUIFANG_EVIDENCE_KEY": os.environ.get("HUIFANG_EVIDENCE_KEY") or None,
         "HUIFANG_S3_BUCKET": os.environ.get("HUIFANG_S3_BUCKET") or None,
         "HUIFANG_S3_ENDPOINT_URL": os.environ.get("HUIFANG_S3_ENDPOINT_URL") or None,
         "HUIFANG_S3_REGION": os.environ.get("HUIFANG_S3_REGION", "us-east-1"),

@@ -373,3 +373,31 @@ def verify_log(
     result: dict[str, Any] = dict(verdict(out))
     result["facts"] = facts
     return result
+
+
+# ---- appending without the whole log ---------------------------------------------------------
+# A server appends a batch after every push. Recomputing the root over every stored entry grows
+# with the log; the frontier (the hashes of the perfect subtrees along the right edge, largest
+# first: one per set bit of the size) is all an append needs, so it is kept with each tree head.
+
+
+def frontier_append(frontier: Sequence[str], size: int, entry: Entry) -> list[str]:
+    """The frontier of a log of ``size`` entries after appending ``entry``."""
+    stack = [bytes.fromhex(h) for h in frontier]
+    node = hashlib.sha256(b"\x00" + _entry_bytes(entry)).digest()
+    n = size
+    while n & 1:  # equal-sized subtrees merge, like a binary counter carrying
+        node = hashlib.sha256(b"\x01" + stack.pop() + node).digest()
+        n >>= 1
+    stack.append(node)
+    return [h.hex() for h in stack]
+
+
+def frontier_root(frontier: Sequence[str]) -> str:
+    """The RFC 9162 root of the log the frontier describes (folding the right edge leftwards)."""
+    if not frontier:
+        return EMPTY_ROOT.hex()
+    node = bytes.fromhex(frontier[-1])
+    for left in reversed(frontier[:-1]):
+        node = hashlib.sha256(b"\x01" + bytes.fromhex(left) + node).digest()
+    return node.hex()

@@ -19,6 +19,7 @@ from server.audit import services as audit
 from server.auth.models import Device
 from server.dbtypes import utcnow
 from server.errors import HuifangError
+from server.evidence import services as evidence
 from server.extensions import db
 from server.policies.facts import build_facts, for_device
 from server.tasks.models import OPEN_STATUSES, TaskEvent, VisitTask
@@ -198,6 +199,19 @@ def _store_visit(record: dict, task: VisitTask, user: User, device: Device, flag
             )
         )
     db.session.flush()
+    evidence.seal_received(
+        [
+            {
+                "uuid": visit.uuid,
+                "record": record,
+                "task_id": task.id,
+                "institution_id": task.institution_id,
+                "received_at": visit.received_at,
+            }
+        ],
+        user,
+        device,
+    )
     return visit
 
 
@@ -258,6 +272,7 @@ def push(user: User, device: Device, records: list[dict]) -> dict:
     except IntegrityError:
         savepoint.rollback()
         results = [_push_one(record, user, device) for record in records]
+    evidence.extend_log()  # one signed tree head for the whole batch
     db.session.commit()
     return {"results": results, "server_time": utcnow()}
 
@@ -363,6 +378,7 @@ def _write(plan, user: User, device: Device) -> list[dict]:
             whole.append(record["uuid"])
     if visit_rows:
         db.session.execute(insert(Visit), visit_rows)
+        evidence.seal_received(visit_rows, user, device)
     if media_rows:
         db.session.execute(insert(VisitMedia), media_rows)
     if whole:
