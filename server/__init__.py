@@ -8,9 +8,12 @@ each with api.py, models.py, schemas.py and services.py.
 from __future__ import annotations
 
 import importlib
+from datetime import date, datetime
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
+from werkzeug.routing import IntegerConverter
 
 from server import config as settings
 from server import errors, logs
@@ -38,6 +41,10 @@ DOMAINS = (
 
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, static_folder=None, instance_path=str(settings.INSTANCE_DIR))
+    app.json = IsoJSONProvider(app)
+    # Ids in URLs fit the database's integer columns; a larger one is simply no such record (404),
+    # never an overflow inside the driver (schemathesis found that one).
+    app.url_map.converters["int"] = BoundedIntConverter
     app.config.update(settings.STATIC)
     app.config.update(settings.from_environment())
     if overrides:
@@ -75,6 +82,22 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     cli.register(app)
     return app
+
+
+class BoundedIntConverter(IntegerConverter):
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
+class IsoJSONProvider(DefaultJSONProvider):
+    """Dates as ISO 8601 everywhere, also inside free-form dicts (Flask's default is an HTTP date)."""
+
+    @staticmethod
+    def default(o):
+        if isinstance(o, date | datetime):
+            return o.isoformat()
+        return DefaultJSONProvider.default(o)
 
 
 class HuifangApi(Api):

@@ -45,6 +45,8 @@ class WorkCalendar:
 
     overrides: dict[date, bool] = field(default_factory=dict)
     entered_years: frozenset[int] = frozenset()
+    # chinese_calendar scans its tables on every call; a batch of tasks asks about the same days.
+    _known: dict[date, bool] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls) -> WorkCalendar:
@@ -56,6 +58,12 @@ class WorkCalendar:
         return year in self.entered_years or year in package_years()
 
     def is_workday(self, day: date) -> bool:
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = self._decide(day)
+        return known
+
+    def _decide(self, day: date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
         if day.year in self.entered_years:

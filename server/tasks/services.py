@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from server.audit import services as audit
 from server.calendar.services import WorkCalendar
+from server.dbtypes import utcnow
 from server.errors import HuifangError
 from server.extensions import db
 from server.policies.models import Policy, PolicyChange, Salesperson
@@ -70,7 +71,7 @@ def create_tasks(specs: list[TaskSpec], *, actor_id: int | None, batch_id: int |
     for start in range(0, len(policy_ids), 900):
         chunk = policy_ids[start : start + 900]
         policies.update({p.id: p for p in db.session.scalars(select(Policy).where(Policy.id.in_(chunk)))})
-    now_day = today()
+    now_day, now = today(), utcnow()
     rows = []
     for spec in specs:
         policy = policies[spec.policy_id]
@@ -104,19 +105,26 @@ def create_tasks(specs: list[TaskSpec], *, actor_id: int | None, batch_id: int |
                 "external_ref": spec.external_ref,
                 "batch_id": batch_id,
                 "notes": spec.notes,
+                "questionnaire_version_id": None,
+                "assignee_id": None,
+                "created_at": now,
+                "updated_at": now,
             }
         )
-    ids = list(
-        db.session.scalars(insert(VisitTask).returning(VisitTask.id, sort_by_parameter_order=True), rows)
-    )
+    # Core inserts, not the ORM's bulk insert (which splits rows whose None values differ into
+    # separate statements): one multi-row INSERT ... RETURNING, ids in the order given.
+    table = VisitTask.__table__
+    ids = list(db.session.scalars(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows))
     db.session.execute(
-        insert(TaskEvent),
+        TaskEvent.__table__.insert(),
         [
             {
                 "task_id": task_id,
                 "actor_id": actor_id,
                 "action": "created",
+                "from_status": None,
                 "to_status": row["status"],
+                "at": now,
                 "data": {"batch_id": batch_id, "due_rule": row["due_rule"]},
             }
             for task_id, row in zip(ids, rows, strict=True)

@@ -12,7 +12,8 @@ from server.calendar.services import WorkCalendar
 from server.errors import HuifangError
 from server.extensions import db
 from server.institutions.models import Institution
-from server.policies.masking import mask_id_number, mask_phone, sees_personal_data
+from server.policies.facts import identity_masked
+from server.policies.masking import mask_phone, sees_personal_data
 from server.policies.models import Policy
 from server.scoping import Scope
 from server.tasks.models import OPEN_STATUSES, TaskEvent, VisitTask
@@ -65,9 +66,12 @@ def task_view(task: VisitTask, viewer: User) -> dict:
             "channel": policy.channel,
             "holder_name": policy.holder_name,
             "holder_phone": policy.holder_phone if full else mask_phone(policy.holder_phone),
-            "holder_id_number": policy.holder_id_number
-            if sees_personal_data(viewer)
-            else mask_id_number(policy.holder_id_number),
+            # The region only for most roles: the last digits are what the identity check asks for.
+            "holder_id_number": (
+                policy.holder_id_number
+                if sees_personal_data(viewer)
+                else identity_masked(policy.holder_id_number)
+            ),
             "holder_address": policy.holder_address,
             "insured_name": policy.insured_name,
             "pays_on_death": policy.pays_on_death,
