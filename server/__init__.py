@@ -29,6 +29,8 @@ DOMAINS = (
     "auth",
     "institutions",
     "users",
+    "policies",
+    "intake",
     "calendar",
     "tasks",
     "risk",

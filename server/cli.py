@@ -80,5 +80,6 @@ def verify_evidence(visit_uuid):
 
 
 def register(app: Flask) -> None:
+    from server.intake import cli as _intake_cli  # noqa: F401 - registers import-file and generate
 
     app.cli.add_command(group)

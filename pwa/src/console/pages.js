@@ -28,6 +28,23 @@ export const PAGES = [
     component: () => import('./tasks/TasksPage.vue'),
   },
   {
+    // 已回收面访: what tablets sent, for the reviewers of issue 9 (decisions come later).
+    path: 'visits',
+    name: 'visits',
+    label: 'visits.nav',
+    testid: 'nav-visits',
+    roles: ['reviewer', 'supervisor', 'admin', 'compliance_officer', 'phone_agent'],
+    component: () => import('./visits/VisitsPage.vue'),
+  },
+  {
+    // One received visit, reached from the list (not in the nav).
+    path: 'visits/:uuid',
+    name: 'visit',
+    testid: 'nav-visit',
+    roles: ['reviewer', 'supervisor', 'admin', 'compliance_officer', 'phone_agent'],
+    component: () => import('./visits/VisitPage.vue'),
+  },
+  {
     path: 'team-load',
     name: 'team-load',
     label: 'teamLoad.nav',
@@ -66,6 +83,14 @@ export const PAGES = [
     testid: 'nav-questionnaire-version',
     roles: ['designer', 'admin'],
     component: () => import('./designer/VersionPage.vue'),
+  },
+  {
+    path: 'intake',
+    name: 'intake',
+    label: 'intake.nav',
+    testid: 'nav-intake',
+    roles: ['admin'],
+    component: () => import('./intake/IntakePage.vue'),
   },
 ]
 

@@ -58,4 +58,32 @@ describe('console pages', () => {
       expect(new Set(values).size).toBe(values.length)
     }
   })
+
+  it('offers the intake page to administrators only', () => {
+    const has = (...roles) => visiblePages(as(...roles)).some((p) => p.name === 'intake')
+    expect(has('admin')).toBe(true)
+    for (const role of [
+      'supervisor',
+      'reviewer',
+      'phone_agent',
+      'compliance_officer',
+      'specialist',
+    ]) {
+      expect(has(role)).toBe(false)
+    }
+  })
+
+  it('offers the received visits to the office roles, never to specialists or designers', () => {
+    const has = (...roles) => visiblePages(as(...roles)).some((p) => p.name === 'visits')
+    for (const role of ['reviewer', 'supervisor', 'admin', 'compliance_officer', 'phone_agent']) {
+      expect(has(role)).toBe(true)
+    }
+    expect(has('specialist')).toBe(false)
+    expect(has('designer')).toBe(false)
+    // One visit is opened from the list, not from the navigation.
+    expect(visiblePages(as('reviewer')).map((p) => p.name)).not.toContain('visit')
+    const detail = PAGES.find((p) => p.name === 'visit')
+    expect(canOpen(detail, as('reviewer'))).toBe(true)
+    expect(canOpen(detail, as('specialist'))).toBe(false)
+  })
 })

@@ -8,7 +8,18 @@ export function createFieldRouter(session) {
     history: createWebHashHistory(),
     routes: [
       { path: '/login', name: 'login', component: FieldLogin, meta: { public: true } },
-      { path: '/', name: 'home', component: HomePage },
+      { path: '/', name: 'home', component: HomePage, meta: { tab: true } },
+      { path: '/task/:id', name: 'task', component: () => import('./tasks/TaskDetailPage.vue') },
+      // The visit (signature pad, photo resizing) loads on demand; the service worker precaches
+      // it with the rest, so it opens offline too.
+      { path: '/visit/:taskId', name: 'visit', component: () => import('./visit/VisitPage.vue') },
+      {
+        path: '/outbox',
+        name: 'outbox',
+        component: () => import('./outbox/OutboxPage.vue'),
+        meta: { tab: true },
+      },
+      { path: '/me', name: 'me', component: () => import('./MePage.vue'), meta: { tab: true } },
       { path: '/:rest(.*)*', redirect: '/' },
     ],
   })
