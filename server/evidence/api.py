@@ -5,6 +5,7 @@ from marshmallow import Schema, fields
 from server.audit import services as audit
 from server.auth.access import roles_required
 from server.errors import HuifangError
+from server.evidence import report as reports
 from server.evidence import services
 from server.evidence.models import EvidenceRecord
 from server.extensions import db
@@ -61,6 +62,45 @@ def bundle(uuid):
     response = Response(data, mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="evidence-{uuid}.zip"'
     return response
+
+
+@blp.route("/visits/<string:uuid>/evidence.pdf", methods=["GET"])
+@blp.doc(responses={"200": {"description": "the PDF evidence report in Chinese"}})
+@roles_required(REVIEWER, COMPLIANCE_OFFICER, ADMIN)
+def report(uuid):
+    """The evidence report for a person: answers, signatures from strokes, photos, hashes, QR code."""
+    visits.get_visit(current_scope(), g.user, uuid)
+    if db.session.get(EvidenceRecord, uuid) is None:
+        raise HuifangError("evidence_missing", "该面访没有证据记录", "No evidence record for this visit", 404)
+    data = reports.report_pdf(uuid)
+    audit.record("evidence_report", actor=g.user, visit=uuid)
+    db.session.commit()
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="evidence-{uuid}.pdf"'
+    return response
+
+
+class SimilaritySchema(Schema):
+    band = fields.String(
+        metadata={"enum": ["typical", "unusual", "very_unusual", "no_reference", "no_signature"]}
+    )
+    references = fields.Integer()
+    score = fields.Float(allow_none=True)
+    message_zh = fields.String()
+    message_en = fields.String()
+    limits_zh = fields.String()
+    limits_en = fields.String()
+
+
+@blp.route("/visits/<string:uuid>/signatures/<string:signer>/similarity", methods=["GET"])
+@blp.response(200, SimilaritySchema)
+@roles_required(*OVERSEEING_ROLES)
+def signature_similarity(uuid, signer):
+    """How this signature compares with the same person's earlier ones: a risk hint with its limits,
+    never a verdict (R14: the confirming callback asks the customer)."""
+    if signer not in ("holder", "insured", "specialist"):
+        raise HuifangError("signer_invalid", "签名人无效", "Unknown signer", 422)
+    return reports.signature_similarity(visits.get_visit(current_scope(), g.user, uuid), signer)
 
 
 @blp.route("/evidence/verify", methods=["GET"])

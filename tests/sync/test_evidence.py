@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import random
+import subprocess
+import tempfile
+
 from sqlalchemy import select, update
 
 from server.evidence.models import EvidenceRecord, TreeHead
@@ -9,7 +13,8 @@ from server.extensions import db
 from server.sync import changes
 from server.sync.services import store
 from server.visits.models import Visit
-from signatures import tree_head_hash, verify_bundle
+from signatures import encode_strokes_bytes, tree_head_hash, verify_bundle
+from signatures.synthetic import forged_signature, genuine_signature, make_person
 from tests.server.conftest import assert_error
 
 
@@ -103,3 +108,52 @@ def test_the_cli_verifies_the_log(app, device, visit_for, assigned_task, app_ctx
     synced(device, visit_for, [assigned_task])
     result = app.test_cli_runner().invoke(args=["huifang", "verify-evidence"])
     assert result.exit_code == 0 and result.output.startswith("OK (1 entries)"), result.output
+
+
+def test_the_pdf_report_is_chinese_and_carries_the_manifest_hash(
+    device, visit_for, assigned_task, login_as, app_ctx
+):
+    strokes = encode_strokes_bytes(genuine_signature(make_person(5), random.Random(5)))
+    record, media = visit_for(assigned_task, strokes=strokes)
+    device.add(record, media)
+    device.sync()
+    answer = login_as("reviewer").get(f"/api/v1/visits/{record['uuid']}/evidence.pdf")
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    assert answer.data.startswith(b"%PDF") and len(answer.data) > 5000
+    manifest_hash = db.session.get(EvidenceRecord, record["uuid"]).manifest_hash
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as pdf:
+        pdf.write(answer.data)
+        pdf.flush()
+        text = subprocess.run(["pdftotext", pdf.name, "-"], capture_output=True, text=True, check=True).stdout
+    assert "上门回访证据报告" in text and manifest_hash in text.replace("\n", "")
+    assert assigned_task.policy.policy_number in text
+
+
+def test_signature_similarity_is_a_hint_against_the_same_persons_earlier_signatures(
+    device, visit_for, specialist, make_task, make_policy, login_as, app_ctx
+):
+    person = make_person(11)
+    same_holder = dict(holder_id_number="370102198001010011", holder_name="张三")
+    tasks = [make_task(make_policy(**same_holder)) for _ in range(4)]
+    for task in tasks:
+        task.assignee_id, task.status = specialist.user.id, "assigned"
+        changes.task_moved(task, None)
+    db.session.commit()
+    rng = random.Random(1)
+    uuids = []
+    for task in tasks[:3]:
+        record, media = visit_for(task, strokes=encode_strokes_bytes(genuine_signature(person, rng)))
+        device.add(record, media)
+        uuids.append(record["uuid"])
+        device.sync()
+    forged = forged_signature(person, 99, rng)
+    record, media = visit_for(tasks[3], strokes=encode_strokes_bytes(forged))
+    device.add(record, media)
+    device.sync()
+    reviewer = login_as("reviewer")
+    first = reviewer.get(f"/api/v1/visits/{uuids[0]}/signatures/holder/similarity").json
+    assert first["band"] == "no_reference" and first["references"] == 0
+    genuine = reviewer.get(f"/api/v1/visits/{uuids[2]}/signatures/holder/similarity").json
+    assert genuine["references"] == 2 and genuine["band"] == "typical" and genuine["limits_zh"]
+    suspect = reviewer.get(f"/api/v1/visits/{record['uuid']}/signatures/holder/similarity").json
+    assert suspect["references"] == 3 and suspect["band"] in ("unusual", "very_unusual")
