@@ -27,6 +27,7 @@ def demo_data():
             "demo data is refused when HUIFANG_ENV=production (its password is public)"
         )
     users = demo.load()
+    demo.load_work()  # policies and tasks to try the loop with (tests load users and templates only)
     click.echo(f"演示账号 Demo logins (password / 密码: {DEMO_PASSWORD}):")
     for user in users:
         inst = db.session.scalars(select(Institution).where(Institution.code == user.institution_code)).one()

@@ -7,6 +7,7 @@ may load it every time. Refused when HUIFANG_ENV=production (its password is pub
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -92,3 +93,191 @@ def load() -> list[DemoUser]:
 
     load_templates()
     return list(USERS)
+
+
+@dataclass(frozen=True)
+class DemoPolicy:
+    number: str
+    county: str
+    holder: str
+    product: str
+    product_type: str
+    channel: str
+    item: str
+    source: str
+    assignee: str | None  # demo username, or None for the supervisor to assign
+    phone: str
+    pays_on_death: bool = False
+    amount_fen: int | None = None
+
+
+# A small book to try the loop with: tasks for both specialists, some for the supervisor to assign,
+# an R12 re-contact case, and a phone shared by two holders (an R5 risk alert).
+WORK = (
+    DemoPolicy(
+        "P37010200001",
+        "370102",
+        "张秀英",
+        "鑫福年年终身寿险",
+        "traditional",
+        "agency",
+        "new_business",
+        "no_phone",
+        "specialist1",
+        "13953100001",
+        pays_on_death=True,
+    ),
+    DemoPolicy(
+        "P37010200002",
+        "370102",
+        "李建国",
+        "金玉满堂两全保险（分红型）",
+        "participating",
+        "bank",
+        "new_business",
+        "phone_refused",
+        "specialist1",
+        "13953100002",
+    ),
+    DemoPolicy(
+        "P37010200003",
+        "370102",
+        "王丽",
+        "智盈人生终身寿险（万能型）",
+        "universal",
+        "agency",
+        "new_business",
+        "explanation",
+        "specialist1",
+        "13953100003",
+        pays_on_death=True,
+    ),
+    DemoPolicy(
+        "P37010200004",
+        "370102",
+        "赵强",
+        "安康重大疾病保险",
+        "traditional",
+        "agency",
+        "claim",
+        "no_phone",
+        None,
+        "13953100004",
+        amount_fen=5_000_00,
+    ),
+    DemoPolicy(
+        "P37010300001",
+        "370103",
+        "刘芳",
+        "稳健投资连结保险",
+        "unit_linked",
+        "bank",
+        "new_business",
+        "no_phone",
+        None,
+        "13953100005",
+    ),
+    DemoPolicy(
+        "P37020200001",
+        "370202",
+        "陈伟",
+        "鑫福年年终身寿险",
+        "traditional",
+        "agency",
+        "new_business",
+        "phone_failed",
+        None,
+        "13953200001",
+    ),
+    DemoPolicy(
+        "P37020200002",
+        "370202",
+        "杨敏",
+        "金玉满堂两全保险（分红型）",
+        "participating",
+        "agency",
+        "new_business",
+        "no_phone",
+        "specialist2",
+        "13953200002",
+    ),
+    DemoPolicy(
+        "P37020200003",
+        "370202",
+        "黄磊",
+        "鑫福年年终身寿险",
+        "traditional",
+        "agency",
+        "new_business",
+        "no_phone",
+        "specialist2",
+        "13953100001",
+    ),  # 张秀英's phone: a shared-phone alert
+)
+
+
+def load_work() -> None:
+    """Demo policies and visit tasks (idempotent). Due dates are given, not computed, so that the demo
+    loads whatever the working-day calendar knows of next year."""
+    import random
+
+    from server.datagen.generate import resident_id
+    from server.policies.models import Policy
+    from server.risk.services import detect_for_policies
+    from server.sync import changes
+    from server.tasks.models import VisitTask
+    from server.tasks.services import TaskSpec, create_tasks, today
+
+    if db.session.scalars(select(Policy.id).where(Policy.policy_number == WORK[0].number)).first():
+        return
+    rng = random.Random(37)
+    start = today()
+    codes = {inst.code: inst for inst in db.session.scalars(select(Institution))}
+    users = {user.username: user for user in db.session.scalars(select(User))}
+    specs, assignees = [], []
+    for n, demo in enumerate(WORK):
+        born = date(1960 + rng.randrange(35), 1 + rng.randrange(12), 1 + rng.randrange(28))
+        policy = Policy(
+            policy_number=demo.number,
+            product_name=demo.product,
+            product_type=demo.product_type,
+            channel=demo.channel,
+            bank_name="中国工商银行" if demo.channel == "bank" else None,
+            term_months=None,
+            holder_name=demo.holder,
+            holder_id_number=resident_id(rng, born, demo.county),
+            holder_phone=demo.phone,
+            holder_address=f"{codes[demo.county].name}文化东路{10 + n}号",
+            insured_name=demo.holder,
+            pays_on_death=demo.pays_on_death,
+            premium_fen=500_000 + 100_000 * n,
+            payment_frequency="annual",
+            payment_period_years=10 if n % 2 else 20,
+            sum_assured_fen=10_000_000,
+            effective_date=start - timedelta(days=12),
+            delivery_date=start - timedelta(days=9),
+            cooling_off_end=start + timedelta(days=6),
+            institution_id=codes[demo.county].id,
+        )
+        db.session.add(policy)
+        db.session.flush()
+        specs.append(
+            TaskSpec(
+                policy_id=policy.id,
+                item=demo.item,
+                source=demo.source,
+                institution_id=policy.institution_id,
+                amount_fen=demo.amount_fen,
+                due_date=start + timedelta(days=5 + 2 * n),
+                notes="演示数据",
+            )
+        )
+        assignees.append(users[demo.assignee] if demo.assignee else None)
+    ids = create_tasks(specs, actor_id=None, batch_id=None)
+    for task_id, assignee in zip(ids, assignees, strict=True):
+        if assignee is not None:
+            task = db.session.get(VisitTask, task_id)
+            task.assignee_id, task.status = assignee.id, "assigned"
+            changes.task_moved(task, None)
+    detect_for_policies([spec.policy_id for spec in specs])
+    db.session.commit()

@@ -124,3 +124,21 @@ def test_roles_are_listed_in_both_languages(login_as):
     items = login_as("specialist").get("/api/v1/roles").json["items"]
     assert {"code": "phone_agent", "name": "电话回访坐席", "name_en": "Phone callback agent"} in items
     assert len(items) == 7
+
+
+def test_demo_data_command_loads_a_small_book_once_and_refuses_production(app, monkeypatch, app_ctx):
+    from sqlalchemy import func
+
+    from server.risk.models import RiskAlert
+    from server.tasks.models import VisitTask
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["huifang", "demo-data"]).exit_code == 0
+    assert runner.invoke(args=["huifang", "demo-data"]).exit_code == 0  # idempotent
+    counted = db.session.execute(select(VisitTask.status, func.count()).group_by(VisitTask.status))
+    statuses = {status: count for status, count in counted}
+    assert statuses == {"assigned": 5, "unassigned": 2, "recontact": 1}
+    assert db.session.scalars(select(RiskAlert.kind)).all() == ["shared_phone"]
+    monkeypatch.setitem(app.config, "HUIFANG_ENV", "production")
+    refused = runner.invoke(args=["huifang", "demo-data"])
+    assert refused.exit_code != 0 and "production" in refused.output
