@@ -1,8 +1,11 @@
 /**
- * The messages for one field of a validation_error (details: {field: [messages]}), joined, or ''.
+ * The messages for one field of a validation_error, joined, or ''.
+ * The server puts them under details.fields ({field: [messages]}); older answers had them directly
+ * under details, so both are read.
  */
 export function fieldError(err, field) {
-  const messages = err?.code === 'validation_error' ? err.details?.[field] : null
+  if (err?.code !== 'validation_error') return ''
+  const messages = err.details?.fields?.[field] ?? err.details?.[field]
   if (!messages) return ''
   return Array.isArray(messages) ? messages.join('；') : String(messages)
 }

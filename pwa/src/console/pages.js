@@ -61,6 +61,15 @@ export const PAGES = [
     component: () => import('./risk/RiskAlertsPage.vue'),
   },
   {
+    // 问题分类: everyone signed in reads the taxonomy; administrators and compliance officers edit it.
+    path: 'problem-categories',
+    name: 'categories',
+    label: 'categories.nav',
+    testid: 'nav-categories',
+    roles: ['admin', 'compliance_officer'],
+    component: () => import('./categories/CategoriesPage.vue'),
+  },
+  {
     // Everyone signed in reads the calendar; only administrators change it.
     path: 'calendar',
     name: 'calendar',

@@ -86,4 +86,13 @@ describe('console pages', () => {
     expect(canOpen(detail, as('reviewer'))).toBe(true)
     expect(canOpen(detail, as('specialist'))).toBe(false)
   })
+
+  it('offers the problem categories to administrators and compliance officers', () => {
+    const has = (...roles) => visiblePages(as(...roles)).some((p) => p.name === 'categories')
+    expect(has('admin')).toBe(true)
+    expect(has('compliance_officer')).toBe(true)
+    for (const role of ['specialist', 'reviewer', 'supervisor', 'phone_agent', 'designer']) {
+      expect(has(role)).toBe(false)
+    }
+  })
 })
