@@ -78,7 +78,7 @@ class IntakeRowErrorSchema(Schema):
 
 
 class IntakeRowErrorArgs(Schema):
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 

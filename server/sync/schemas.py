@@ -4,7 +4,7 @@ from sync.records import VISIT_SCHEMA
 
 
 class PullArgs(Schema):
-    cursor = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    cursor = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62))  # fits BIGINT
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=500))
 
 
@@ -75,8 +75,8 @@ class MediaStateSchema(Schema):
 
 
 class ChunkArgs(Schema):
-    offset = fields.Integer(required=True, validate=validate.Range(min=0))
-    total = fields.Integer(required=True, validate=validate.Range(min=1))
+    offset = fields.Integer(required=True, validate=validate.Range(min=0, max=2**62))
+    total = fields.Integer(required=True, validate=validate.Range(min=1, max=2**62))
 
 
 def visit_record_schema() -> dict:

@@ -349,15 +349,16 @@ export function answerView(question, value, ctx) {
         : typeof onFile === 'string' && !onFile.includes('*')
           ? onFile.toUpperCase()
           : null
-      const flagged = (ctx.flags ?? []).includes('identity_mismatch')
-      if (expected !== null) {
-        return given === expected
-          ? { text: given, tone: 'ok', note: t('visits.identityMatches') }
-          : { text: given, tone: 'warn', note: t('visits.identityDiffers') }
+      // The server compared the answer with the full ID number on receipt: its flag decides.
+      // (The console usually sees only the masked number, so it cannot compare by itself.)
+      const flags = ctx.flags ?? []
+      if (flags.includes('identity_mismatch') || flags.includes('identity_unverifiable')) {
+        return { text: given, tone: 'warn', note: t('visits.identityFlagged') }
       }
-      return flagged
-        ? { text: given, tone: 'warn', note: t('visits.identityFlagged') }
-        : { text: given, tone: 'ok' }
+      if (expected !== null && given !== expected) {
+        return { text: given, tone: 'warn', note: t('visits.identityDiffers') }
+      }
+      return { text: given, tone: 'ok', note: t('visits.identityMatches') }
     }
     default:
       if (isPlain(value)) return { text: String(value), tone: 'ok' }
