@@ -16,6 +16,7 @@ import csv
 import io
 import os
 import zipfile
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,7 +134,7 @@ def find_layout(rows: list[tuple[int, list]], *, need_institution: bool) -> Layo
     )
 
 
-class Reader:
+class Reader(ABC):
     """Iterate ``(row_number, cells)`` over the data rows; ``progress`` is 0.0–1.0."""
 
     format = ""
@@ -141,15 +142,15 @@ class Reader:
     layout: Layout
     total_rows: int | None = None  # known up front for XLSX only
 
-    def __iter__(self) -> Iterator[tuple[int, dict]]:
-        raise NotImplementedError
+    @abstractmethod
+    def __iter__(self) -> Iterator[tuple[int, dict]]: ...
 
     @property
-    def progress(self) -> float:
-        raise NotImplementedError
+    @abstractmethod
+    def progress(self) -> float: ...
 
-    def close(self) -> None:
-        pass
+    def close(self) -> None:  # noqa: B027 - nothing to release unless a reader holds a file
+        """Release what the reader holds (a file handle, a workbook); the default holds nothing."""
 
     def __enter__(self):
         return self
