@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("huifang.errors")
@@ -100,8 +100,23 @@ def _respond(err: HuifangError):
     return response
 
 
+def _refuse_nul_characters() -> None:
+    """A NUL character in JSON or a query string is never meaningful, and PostgreSQL refuses it in
+    text columns with an error deep in the driver: refuse it at the door, for every endpoint."""
+    if "\x00" in request.query_string.decode("latin-1") or "%00" in request.query_string.decode("latin-1"):
+        raise HuifangError(
+            "nul_character", "请求中含有空字符（NUL）", "The request contains a NUL character", 422
+        )
+    if request.is_json and (b"\\u0000" in request.get_data().lower() or b"\x00" in request.get_data()):
+        raise HuifangError(
+            "nul_character", "请求中含有空字符（NUL）", "The request contains a NUL character", 422
+        )
+
+
 def register(app: Flask) -> None:
     """Install the handlers; called after flask-smorest so that ours replace its HTTP handler."""
+
+    app.before_request(_refuse_nul_characters)
 
     @app.errorhandler(HuifangError)
     def _huifang(err: HuifangError):

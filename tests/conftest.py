@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 import uuid
 
 # Before server is imported: keep tests away from the developer's instance/ folder and secret.
@@ -23,6 +24,7 @@ import pytest  # noqa: E402
 from argon2 import PasswordHasher, profiles  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from server import create_app  # noqa: E402
 from server.auth import passwords  # noqa: E402
@@ -107,12 +109,21 @@ def _empty_tables(request):
     with application.app_context():
         _db.session.remove()
         tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
-        with _db.engine.begin() as conn:
-            if _db.engine.dialect.name == "postgresql":
-                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - names from our metadata
+        # A browser test's last request may still be finishing in the server thread: a deadlock
+        # with it is retried, never turned into a test failure.
+        for attempt in range(5):
+            try:
+                with _db.engine.begin() as conn:
+                    if _db.engine.dialect.name == "postgresql":
+                        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+                    else:
+                        for table in tables:
+                            conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - names from our metadata
+                break
+            except OperationalError:
+                if attempt == 4:
+                    raise
+                time.sleep(0.5)
 
 
 @pytest.fixture

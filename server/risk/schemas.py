@@ -30,7 +30,7 @@ class RiskAlertListArgs(Schema):
     status = fields.String(validate=validate.OneOf(STATUSES))
     kind = fields.String(validate=validate.OneOf(KINDS))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.Integer(validate=validate.Range(min=1, max=2**62))
+    cursor = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))  # risk_alert.id is an integer
 
 
 class RiskAlertListSchema(Schema):

@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from sync.records import VISIT_SCHEMA
+from sync.records import UUID, VISIT_SCHEMA
 
 
 class PullArgs(Schema):
@@ -50,7 +50,7 @@ class PushAnswerSchema(Schema):
 
 class StatusQuerySchema(Schema):
     uuids = fields.List(
-        fields.String(validate=validate.Length(equal=36)),
+        fields.String(validate=validate.Regexp(UUID)),
         required=True,
         validate=validate.Length(min=1, max=500),
     )

@@ -98,3 +98,17 @@ def test_service_errors_keep_their_status_and_details(app, status):
         "message_en": "Rule not met",
         "details": {"field": "x"},
     }
+
+
+def test_nul_characters_are_refused_at_the_door(login_as):
+    # PostgreSQL refuses NUL in text columns deep in the driver; every endpoint refuses it first.
+    caller = login_as("admin")
+    assert_error(caller.get("/api/v1/users?q=a%00b"), 422, "nul_character")
+    response = caller.client.post(
+        "/api/v1/users",
+        data='{"username": "a\\u0000b", "display_name": "x", "institution_id": 1, "roles": [], '
+        '"password": "long-enough-password"}',
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {caller.tokens['access_token']}"},
+    )
+    assert_error(response, 422, "nul_character")
