@@ -38,6 +38,14 @@ DOMAINS = (
     "evidence",
     "sync",
     "questionnaires",
+    "letters",
+    "cases",
+    "review",
+    "callbacks",
+    "overdue",
+    "outbox",
+    "search",
+    "stats",
 )
 
 
@@ -70,6 +78,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         module = _optional_module(f"server.{domain}.api")
         if module is not None:
             api.register_blueprint(module.blp)
+    importlib.import_module("server.outbox.worker").start_inprocess(app)  # embedded default, never in tests
 
     from server.web import bp as web_bp
 
@@ -79,6 +88,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     access.init_app(app)
     errors.register(app)  # after flask-smorest, so ours replaces its HTTP error handler
+    importlib.import_module("server.security").init_app(app)  # headers, sign-in limits, body limits
 
     from server import cli
 

@@ -80,6 +80,71 @@ def verify_evidence(visit_uuid):
     raise SystemExit(0 if result["ok"] else 1)
 
 
+@group.command("worker")
+@click.option("--once", is_flag=True, help="run what is due now, then exit (for cron or a check)")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=2.0,
+    show_default=True,
+    help="seconds between polls when there is nothing to do",
+)
+def worker(once, interval):
+    """Run outbox jobs (webhooks, dispatches, ...): run as many as wanted, they never take the same job."""
+    import signal
+    import threading
+
+    from server.outbox import worker as outbox_worker
+
+    app = current_app._get_current_object()
+    if once:
+        totals = {"claimed": 0, "done": 0, "retried": 0, "dead": 0}
+        while True:  # until a pass finds less than a full batch
+            counts = outbox_worker.run_once(app)
+            for key in totals:
+                totals[key] += counts[key]
+            if counts["claimed"] < outbox_worker.BATCH:
+                break
+        click.echo(" ".join(f"{key}={value}" for key, value in totals.items()))
+        return
+    stop = threading.Event()
+
+    def _graceful(signum, frame):  # finish the job in hand, then exit
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _graceful)
+    signal.signal(signal.SIGINT, _graceful)
+    click.echo(
+        f"outbox worker polling every {interval:g} s (SIGTERM or Ctrl-C stops it after the job in hand)"
+    )
+    outbox_worker.run_forever(app, stop=stop, interval=interval)
+
+
+@group.command("digest")
+@click.option("--institution", "code", default=None, help="institution code; default: every top-level one")
+def digest(code):
+    """The daily digest of overdue work (tasks, reviews, callbacks, cases), printed and sent as a webhook.
+
+    Run it once a day from cron or a systemd timer; a second run on the same day sends nothing twice.
+    """
+    from sqlalchemy import select
+
+    from server.extensions import db
+    from server.institutions.models import Institution
+    from server.overdue import services as overdue
+
+    stmt = (
+        select(Institution).where(Institution.code == code)
+        if code
+        else select(Institution).where(Institution.parent_id.is_(None))
+    )
+    roots = list(db.session.scalars(stmt))
+    if not roots:
+        raise click.ClickException(f"no institution {code!r}")
+    for root in roots:
+        click.echo(overdue.send_digest(root)["text"])
+
+
 def register(app: Flask) -> None:
     from server.intake import cli as _intake_cli  # noqa: F401 - registers import-file and generate
 

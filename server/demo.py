@@ -216,6 +216,34 @@ WORK = (
 )
 
 
+# A visit specialist1 already made and synced, so that a reviewer has something to verify at once.
+REVIEW_SAMPLE = DemoPolicy(
+    "P37010200005",
+    "370102",
+    "孙桂兰",
+    "鑫福年年终身寿险",
+    "traditional",
+    "agency",
+    "new_business",
+    "no_phone",
+    "specialist1",
+    "13953100006",
+)
+# Every answer of the new-business template for a traditional agency policy whose holder is insured.
+REVIEW_SAMPLE_ANSWERS = {
+    "holder_present": True,
+    "holder_signed_self": True,
+    "read_terms": True,
+    "liability": "understood",
+    "exclusions": "understood",
+    "cooling_off_rights": "understood",
+    "surrender_loss": "understood",
+    "payment_period": "understood",
+    "extra_promises": False,
+    "remarks": "客户表示已收到保单，对条款无疑问（演示数据）",
+}
+
+
 def load_work() -> None:
     """Demo policies and visit tasks (idempotent). Due dates are given, not computed, so that the demo
     loads whatever the working-day calendar knows of next year."""
@@ -235,7 +263,7 @@ def load_work() -> None:
     codes = {inst.code: inst for inst in db.session.scalars(select(Institution))}
     users = {user.username: user for user in db.session.scalars(select(User))}
     specs, assignees = [], []
-    for n, demo in enumerate(WORK):
+    for n, demo in enumerate((*WORK, REVIEW_SAMPLE)):
         born = date(1960 + rng.randrange(35), 1 + rng.randrange(12), 1 + rng.randrange(28))
         policy = Policy(
             policy_number=demo.number,
@@ -281,3 +309,65 @@ def load_work() -> None:
             changes.task_moved(task, None)
     detect_for_policies([spec.policy_id for spec in specs])
     db.session.commit()
+    _load_review_sample(users["specialist1"], ids[-1])
+
+
+def _load_review_sample(specialist: User, task_id: int) -> None:
+    """Push one completed visit as specialist1's tablet would: answers, signatures drawn with time
+    and pressure, a photo; it is validated, sealed as evidence and waits in the review queue."""
+    import io
+    import random
+    from datetime import datetime
+
+    from PIL import Image
+
+    from server.auth.services import _device_for
+    from server.questionnaires.services import published_version
+    from server.sync import services as sync
+    from server.tasks.models import VisitTask
+    from server.tasks.services import SHANGHAI
+    from signatures import encode_strokes_bytes, render_png
+    from signatures.synthetic import genuine_signature, make_person
+    from sync.client import make_record
+
+    version = published_version("new_business")
+    task = db.session.get(VisitTask, task_id)
+    if version is None or task is None:
+        return
+    holder = genuine_signature(make_person(5), random.Random(5))
+    own = genuine_signature(make_person(105), random.Random(105))
+    photo = io.BytesIO()
+    Image.new("RGB", (640, 480), (96, 140, 180)).save(photo, "JPEG", quality=80)
+    now = datetime.now(SHANGHAI).replace(microsecond=0)
+    started = now.replace(hour=10, minute=0, second=0) - timedelta(days=1)
+    record, media = make_record(
+        task.id,
+        questionnaire_version_id=version.id,
+        answers={**REVIEW_SAMPLE_ANSWERS, "holder_id_check": task.policy.holder_id_number[-4:]},
+        media=[
+            (
+                "signature_strokes",
+                encode_strokes_bytes(holder),
+                {"signer": "holder", "question_id": "sign_holder"},
+            ),
+            ("signature_png", render_png(holder), {"signer": "holder", "question_id": "sign_holder"}),
+            (
+                "signature_strokes",
+                encode_strokes_bytes(own),
+                {"signer": "specialist", "question_id": "sign_specialist"},
+            ),
+            ("photo", photo.getvalue(), {"taken_at": (started + timedelta(minutes=30)).isoformat()}),
+        ],
+        started_at=started.isoformat(),
+        finished_at=(started + timedelta(minutes=38)).isoformat(),
+        place={"lat": 36.6613, "lon": 117.0246, "accuracy_m": 20.0, "at": started.isoformat()},
+        place_status="ok",
+        app_version="demo",
+    )
+    device = _device_for(specialist, "00000000-0000-4000-8000-0000000000d1", "演示平板", "field")
+    db.session.commit()
+    [result] = sync.push(specialist, device, [record])["results"]
+    if result["status"] != "accepted":  # the template changed under the demo: say so, loudly
+        raise RuntimeError(f"demo visit refused: {result['problems']}")
+    for sha, data in media.items():
+        sync.upload_chunk(specialist, sha, 0, len(data), data)

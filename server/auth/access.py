@@ -61,16 +61,28 @@ TOKEN_EXPIRED = ("token_expired", "登录已过期，请重新登录", "The acce
 TOKEN_INVALID = ("token_invalid", "登录凭证无效，请重新登录", "The access token is invalid")
 
 
+def decode_access_token(token: str) -> dict:
+    """The claims of a token signed with the current key or one of the previous ones (key rotation:
+    HUIFANG_SECRET_KEY_PREVIOUS keeps tokens issued before a change valid until they expire).
+    HS256 only: ``alg: none`` and every other algorithm are refused."""
+    *previous, last = [current_app.config["SECRET_KEY"], *current_app.config["HUIFANG_SECRET_KEY_PREVIOUS"]]
+    options = {
+        "algorithms": ["HS256"],
+        "issuer": "huifang",
+        "options": {"require": ["exp", "iat", "sub", "dev", "typ"]},
+    }
+    for key in previous:
+        try:
+            return jwt.decode(token, key, **options)
+        except jwt.InvalidSignatureError:
+            continue
+    return jwt.decode(token, last, **options)
+
+
 def authenticate(token: str) -> tuple[User, Device]:
     """The user and device of a valid access token, or a 401 HuifangError."""
     try:
-        claims = jwt.decode(
-            token,
-            current_app.config["SECRET_KEY"],
-            algorithms=["HS256"],
-            issuer="huifang",
-            options={"require": ["exp", "iat", "sub", "dev", "typ"]},
-        )
+        claims = decode_access_token(token)
     except jwt.ExpiredSignatureError as exc:
         raise _unauthorised(*TOKEN_EXPIRED) from exc
     except jwt.PyJWTError as exc:

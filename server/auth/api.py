@@ -14,6 +14,10 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="登录与�
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenSchema)
 @blp.alt_response(401, schema=ErrorSchema, description="invalid_credentials")
+@blp.alt_response(
+    423, schema=ErrorSchema, description="account_locked (wrong passwords in a row); Retry-After"
+)
+@blp.alt_response(429, schema=ErrorSchema, description="rate_limited; Retry-After")
 @blp.doc(security=[])
 @public
 def login(args):
@@ -29,6 +33,7 @@ def login(args):
 @blp.alt_response(
     401, schema=ErrorSchema, description="refresh_token_invalid / _expired / _reused, device_mismatch"
 )
+@blp.alt_response(429, schema=ErrorSchema, description="rate_limited; Retry-After")
 @blp.doc(security=[])
 @public
 def refresh(args):

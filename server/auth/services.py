@@ -26,6 +26,7 @@ from server.auth.passwords import DEMO_PASSWORD, hash_password, needs_rehash, ve
 from server.dbtypes import utcnow
 from server.errors import HuifangError
 from server.extensions import db
+from server.security import lockout
 from server.users.models import User
 
 
@@ -44,11 +45,14 @@ def invalid_credentials() -> HuifangError:
 def authenticate_password(username: str, password: str) -> User:
     username = username.strip().lower()
     user = db.session.scalars(select(User).where(User.username == username)).first()
+    lockout.refuse_if_locked(user)  # before the password is checked: the answer reveals nothing
     ok = verify_password(user.password_hash if user else None, password)
     if not ok:
         audit.record("login_failed", target=user, username=username)
+        locked = user is not None and lockout.record_failure(user)
         db.session.commit()
-        raise invalid_credentials()
+        raise lockout.account_locked(user.locked_until) if locked else invalid_credentials()
+    lockout.record_success(user)
     if current_app.config["HUIFANG_ENV"] == "production" and password == DEMO_PASSWORD:
         raise HuifangError(
             "demo_password_refused",

@@ -77,7 +77,16 @@ def clear_day(day):
 @blp.response(200, WorkdayAnswerSchema)
 def add_workdays(args):
     """The date that many working days after (or before, when negative) a start date."""
-    return {**args, "result": services.add_workdays(args["start"], args["days"])}
+    try:
+        result = services.add_workdays(args["start"], args["days"])
+    except OverflowError as exc:  # counted past year 1 or year 9999 (schemathesis found it)
+        raise HuifangError(
+            "date_out_of_range",
+            "日期超出可计算范围",
+            "The date is outside the range that can be counted",
+            422,
+        ) from exc
+    return {**args, "result": result}
 
 
 def _parse(day: str) -> date:

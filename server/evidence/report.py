@@ -58,11 +58,15 @@ def _strokes(visit_uuid: str, signer: str) -> tuple[dict, str] | None:
 
 
 def _is_image(data: bytes) -> bool:
+    """A photo the report can show. A decompression bomb (more pixels than Image.MAX_IMAGE_PIXELS,
+    set at start-up by server.security.limits) is listed as unreadable, never decoded."""
     try:
         with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > Image.MAX_IMAGE_PIXELS:
+                return False
             image.verify()
         return True
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         return False
 
 

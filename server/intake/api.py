@@ -62,11 +62,11 @@ def post_batch(args):
 )
 @blp.response(202, IntakeBatchSchema)
 @blp.alt_response(403, schema=ErrorSchema, description="out_of_scope")
-@blp.alt_response(413, schema=ErrorSchema, description="larger than HUIFANG_MAX_CONTENT_LENGTH: use the CLI")
+@blp.alt_response(413, schema=ErrorSchema, description="larger than HUIFANG_MAX_UPLOAD_LENGTH: use the CLI")
 @roles_required(ADMIN)
 def upload_file(args):
     """Upload a CSV or XLSX file as the request body; its dry run starts at once. Poll the batch for
-    progress. Files larger than HUIFANG_MAX_CONTENT_LENGTH go through the CLI (import-file)."""
+    progress. Files larger than HUIFANG_MAX_UPLOAD_LENGTH go through the CLI (import-file)."""
     batch = services.upload(
         current_scope(), g.user, request.stream, args["filename"], args.get("institution_code")
     )

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, String
+from sqlalchemy import JSON, BigInteger, Date, Float, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.dbtypes import UTCDateTime, utcnow
 from server.extensions import db
 from server.institutions.models import Institution
+from server.policies import pii
 
 
 class Salesperson(db.Model):
@@ -39,6 +40,20 @@ class Policy(db.Model):
     __table_args__ = (
         Index("ix_policy_holder_phone", "holder_phone"),
         Index("ix_policy_insured_phone", "insured_phone"),
+        # Search by any part of a name (server/search): trigram GIN indexes on PostgreSQL (pg_trgm);
+        # SQLite, the small embedded default, gets a plain index that serves exact names.
+        Index(
+            "ix_policy_holder_name_trgm",
+            "holder_name",
+            postgresql_using="gin",
+            postgresql_ops={"holder_name": "gin_trgm_ops"},
+        ),
+        Index(
+            "ix_policy_insured_name_trgm",
+            "insured_name",
+            postgresql_using="gin",
+            postgresql_ops={"insured_name": "gin_trgm_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,9 +70,16 @@ class Policy(db.Model):
     holder_id_number: Mapped[str | None] = mapped_column(String(32), index=True)
     holder_phone: Mapped[str | None] = mapped_column(String(20))
     holder_address: Mapped[str | None] = mapped_column(String(300))
+    # Where the policy system has geocoded the address: a visit far from it is flagged for review.
+    holder_address_lat: Mapped[float | None] = mapped_column(Float)
+    holder_address_lon: Mapped[float | None] = mapped_column(Float)
     insured_name: Mapped[str] = mapped_column(String(100))
     insured_id_number: Mapped[str | None] = mapped_column(String(32))
     insured_phone: Mapped[str | None] = mapped_column(String(20))
+    # HMAC-SHA256 of the ID numbers under HUIFANG_PII_KEY (server/policies/pii.py): search by ID
+    # number is an indexed equality on these, never on the clear numbers.
+    holder_id_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    insured_id_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     pays_on_death: Mapped[bool] = mapped_column(default=False)
     premium_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     payment_frequency: Mapped[str] = mapped_column(String(16), default="annual")
@@ -79,6 +101,15 @@ class Policy(db.Model):
 
     salesperson: Mapped[Salesperson | None] = relationship()
     institution: Mapped[Institution] = relationship()
+
+
+@event.listens_for(Policy, "before_insert")
+@event.listens_for(Policy, "before_update")
+def _hash_id_numbers(mapper, connection, policy: Policy) -> None:
+    """Policies written through the ORM keep their ID hashes too (bulk writes compute their own)."""
+    digest = pii.hasher()
+    policy.holder_id_hash = digest(policy.holder_id_number)
+    policy.insured_id_hash = digest(policy.insured_id_number)
 
 
 class PolicyChange(db.Model):

@@ -21,6 +21,7 @@ from server.errors import HuifangError, not_found
 from server.extensions import db
 from server.institutions.models import Institution
 from server.intake import bulk, normalise
+from server.policies import pii
 from server.policies.models import Policy, PolicyChange, Salesperson
 from server.scoping import Scope, out_of_scope
 
@@ -29,6 +30,8 @@ CHUNK = 900  # rows per statement: under SQLite's 999 bound parameters for IN (.
 TRACKED = ("holder_phone", "insured_phone", "holder_address", "salesperson_id", "institution_id")
 _SKIP = {"id", "created_at", "updated_at"}
 FIELDS = tuple(c.name for c in Policy.__table__.columns if c.name not in _SKIP)
+# Kept by this module from the ID numbers (server/policies/pii.py), never taken from a caller's row.
+_DERIVED = frozenset(hashed for _, hashed in pii.HASHED)
 _DEFAULTS = {
     "holder_id_type": "resident_id",
     "group_business": False,
@@ -75,9 +78,11 @@ def _upsert_chunk(rows: dict[str, dict], source: str, actor_id: int | None) -> d
         for r in db.session.execute(select(table).where(bulk.among(table.c.policy_number, list(rows))))
     }
     now = utcnow()
+    digest = pii.hasher()
     out: dict[str, tuple[int, str]] = {}
     new_rows, updates, changes = [], [], []
     for number, row in rows.items():
+        row = {k: v for k, v in row.items() if k not in _DERIVED}
         old = existing.get(number)
         if old is None:
             missing = [key for key in POLICY_REQUIRED if row.get(key) in (None, "")]
@@ -95,7 +100,7 @@ def _upsert_chunk(rows: dict[str, dict], source: str, actor_id: int | None) -> d
                 if values[key] is None:
                     values[key] = default
             values["created_at"] = values["updated_at"] = now
-            new_rows.append(values)
+            new_rows.append(pii.fill(values, digest))
             continue
         diff = {k: v for k, v in row.items() if k in FIELDS and k != "policy_number" and old[k] != v}
         if not diff:
@@ -105,7 +110,7 @@ def _upsert_chunk(rows: dict[str, dict], source: str, actor_id: int | None) -> d
         values.update(diff)
         values["id"] = old["id"]
         values["updated_at"] = now
-        updates.append(values)
+        updates.append(pii.fill(values, digest))
         out[number] = (old["id"], "updated")
         for key in TRACKED:
             if key in diff:

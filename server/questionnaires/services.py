@@ -57,6 +57,11 @@ SEED_CATEGORIES = (
     ("not_understood", "不清楚保单权益", "Unclear about the policy's rights", False),
     ("dissatisfied", "对服务不满意", "Dissatisfied with the service", False),
     ("wants_cancel", "要求撤单或退保", "Wants to cancel or surrender", False),
+    # Found by review, the confirming phone callback (R14) and letter callbacks (R13).
+    ("visit_not_confirmed", "客户称未上门面访", "Customer says no visit took place", True),
+    ("signature_not_genuine", "签名非本人所签", "Signature not the customer's own", True),
+    ("visit_rejected", "面访审核不通过", "Visit rejected at review", False),
+    ("letter_rejected", "信函回访审核不通过", "Returned letter rejected at review", False),
     ("other", "其他", "Other", False),
 )
 

@@ -25,6 +25,14 @@ def _media_view(state):
 
 
 @blp.route("/schema", methods=["GET"])
+@blp.doc(
+    responses={
+        "200": {
+            "description": "the JSON Schema (draft 2020-12) of a visit record",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    }
+)
 def record_schema():
     """The JSON Schema of a visit record (what push accepts)."""
     return visit_record_schema()

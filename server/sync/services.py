@@ -38,6 +38,10 @@ PULL_VISIBLE = (*OPEN_STATUSES, "submitted")
 record_validators: list[Callable] = []
 # The questionnaire version a task's visit should use, by questionnaire code (registered likewise).
 version_lookup: list[Callable[[str], int | None]] = []
+# Called with each visit the moment it becomes whole (the review domain flags it and queues it).
+submitted_hooks: list[Callable[[Visit], None]] = []
+# Called with the UUID of a visit that received a second, different record (kept as a conflict).
+conflict_hooks: list[Callable[[str], None]] = []
 
 
 def current_version_for(code: str) -> int | None:
@@ -167,8 +171,12 @@ def _missing_media(shas: list[str]) -> list[str]:
     return [sha for sha in shas if sha not in complete]
 
 
+# A visit the reviewer returned or rejected no longer counts: the visit after it is expected.
+_STILL_COUNTS = or_(Visit.review_state.is_(None), Visit.review_state.not_in(("returned", "rejected")))
+
+
 def _store_visit(record: dict, task: VisitTask, user: User, device: Device, flags: list[str]) -> Visit:
-    others = db.session.scalars(select(Visit.uuid).where(Visit.task_id == task.id)).first()
+    others = db.session.scalars(select(Visit.uuid).where(Visit.task_id == task.id, _STILL_COUNTS)).first()
     if others is not None:
         flags = [*flags, "second_visit_for_task"]  # both are kept; the reviewer decides
     visit = Visit(
@@ -228,6 +236,8 @@ def _submit_if_whole(visit: Visit) -> None:
 
 def _advance_task(visit: Visit) -> None:
     """A whole visit moves its task on: completed → submitted; postponed → the new due date."""
+    for hook in submitted_hooks:
+        hook(visit)
     task = db.session.get(VisitTask, visit.task_id)
     record = visit.record
     before = task.status
@@ -330,7 +340,9 @@ def _write(plan, user: User, device: Device) -> list[dict]:
     visited = (
         set(
             db.session.scalars(
-                select(Visit.task_id).where(Visit.task_id.in_({task.id for _, task, _ in accepted}))
+                select(Visit.task_id).where(
+                    Visit.task_id.in_({task.id for _, task, _ in accepted}), _STILL_COUNTS
+                )
             )
         )
         if accepted
@@ -407,6 +419,8 @@ def _write(plan, user: User, device: Device) -> list[dict]:
 
 def _keep_conflict(record: dict, user: User, device: Device) -> None:
     uuid = record["uuid"]
+    for hook in conflict_hooks:
+        hook(uuid)
     already = db.session.scalars(
         select(VisitConflict.id).where(VisitConflict.uuid == uuid, VisitConflict.hash == record["hash"])
     ).first()

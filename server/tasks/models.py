@@ -11,11 +11,14 @@ from server.users.models import User
 
 # The life of a visit task. recontact (R12): other departments re-confirm contact details first;
 # to_phone: a new phone sends it back to the phone callback; to_letter: mailed questionnaire (R13).
+# submitted: a visit came back; approved: head office verified it and the confirming phone callback
+# (R14) is due; closed: the callback confirmed it (or nothing more is to be done).
 STATUSES = (
     "recontact",
     "unassigned",
     "assigned",
     "submitted",
+    "approved",
     "returned",
     "closed",
     "cancelled",

@@ -46,6 +46,7 @@ class TaskSchema(Schema):
     due_date = fields.Date()
     due_rule = fields.String()
     overdue = fields.Boolean()
+    review = fields.Dict(allow_none=True, metadata={"description": "the reviewer's return, when returned"})
     event_date = fields.Date(allow_none=True)
     amount_fen = fields.Integer(allow_none=True)
     paid_to_other = fields.Boolean()

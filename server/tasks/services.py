@@ -328,8 +328,10 @@ def recontact(scope: Scope, actor: User, task_id: int, outcome: str, phone: str 
         task.status = "to_phone"
     elif outcome == "no_phone":
         task.status = "unassigned"
-    else:  # letter
-        task.status = "to_letter"
+    else:  # letter: the questionnaire goes by post (R13), with its letter ready to print
+        from server.letters import services as letters
+
+        letters.create_for_task(task, actor, reason=note or "联系方式复核：改为信函回访")
     _event(task, "recontact", actor, before, outcome=outcome, note=note)
     audit.record("task_recontact", target=task, institution_id=task.institution_id, outcome=outcome)
     db.session.commit()

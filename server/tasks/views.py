@@ -33,6 +33,12 @@ def _person(user: User | None):
     )
 
 
+def _last_review(task: VisitTask) -> dict | None:
+    from server.review.services import decision_view, latest_decision
+
+    return decision_view(latest_decision(task.id))
+
+
 def task_view(task: VisitTask, viewer: User) -> dict:
     policy = task.policy
     full = sees_personal_data(viewer) or task.assignee_id == viewer.id  # the visitor calls ahead
@@ -58,6 +64,8 @@ def task_view(task: VisitTask, viewer: User) -> dict:
         "external_ref": task.external_ref,
         "notes": task.notes,
         "created_at": task.created_at,
+        # Why head office sent the visit back (R14): the specialist sees it on the tablet.
+        "review": _last_review(task) if task.status == "returned" else None,
         "policy": {
             "id": policy.id,
             "policy_number": policy.policy_number,

@@ -23,6 +23,10 @@ class User(db.Model):
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
     password_changed_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # Login lockout (server.security.lockout): wrong passwords in a row since the last success or
+    # lockout, and until when sign-in is refused. In the database, so every app server agrees.
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until = mapped_column(UTCDateTime, nullable=True)
 
     institution: Mapped[Institution] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(

@@ -161,6 +161,7 @@ def set_password(scope: Scope, user_id: int, password: str) -> None:
     check_strength(password, user.username)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
+    user.failed_logins, user.locked_until = 0, None  # a reset by an administrator also unlocks
     revoke_user_tokens(user, reason="password_reset")
     audit.record("user_password_reset", target=user, institution_id=user.institution_id)
     db.session.commit()

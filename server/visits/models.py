@@ -9,6 +9,7 @@ from server.extensions import db
 # awaiting_media: the record is stored but some of its media are not complete yet.
 # submitted: record and every media file are whole; the visit waits for review.
 STATES = ("awaiting_media", "submitted")
+REVIEW_STATES = ("pending", "approved", "returned", "rejected")
 
 
 class Visit(db.Model):
@@ -16,7 +17,10 @@ class Visit(db.Model):
 
     __tablename__ = "visit"
     __scope__ = "institution_id"
-    __table_args__ = (Index("ix_visit_task", "task_id"),)
+    __table_args__ = (
+        Index("ix_visit_task", "task_id"),
+        Index("ix_visit_review_queue", "review_state", "review_priority", "submitted_at"),
+    )
 
     uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
     hash: Mapped[str] = mapped_column(String(64))
@@ -34,6 +38,12 @@ class Visit(db.Model):
     finished_at: Mapped[str] = mapped_column(String(40))
     received_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     submitted_at = mapped_column(UTCDateTime)
+    # Head office review (server/review): pending once a completed visit is whole; then approved,
+    # returned or rejected. NULL for visits that need no review (not at home, postponed, ...).
+    review_state: Mapped[str | None] = mapped_column(String(16))
+    # Queue order: the weight of the flags; riskiest first, then oldest.
+    review_priority: Mapped[int] = mapped_column(default=0)
+    reviewed_at = mapped_column(UTCDateTime)
 
 
 class VisitMedia(db.Model):

@@ -2,7 +2,7 @@ from marshmallow import Schema, fields, validate
 
 from server.schemas import Id
 from server.tasks.schemas import PersonRefSchema, TaskSchema
-from server.visits.models import STATES
+from server.visits.models import REVIEW_STATES, STATES
 
 
 class VisitMediaSchema(Schema):
@@ -29,6 +29,11 @@ class VisitSummarySchema(Schema):
     finished_at = fields.String()
     received_at = fields.AwareDateTime()
     submitted_at = fields.AwareDateTime(allow_none=True)
+    review_state = fields.String(
+        allow_none=True, metadata={"enum": [None, *REVIEW_STATES], "description": "null: needs no review"}
+    )
+    review_priority = fields.Integer()
+    reviewed_at = fields.AwareDateTime(allow_none=True)
 
 
 class VisitDetailSchema(VisitSummarySchema):
@@ -42,6 +47,7 @@ class VisitDetailSchema(VisitSummarySchema):
 
 class VisitListArgs(Schema):
     state = fields.String(validate=validate.OneOf(STATES))
+    review_state = fields.String(validate=validate.OneOf(REVIEW_STATES))
     outcome = fields.String()
     flagged = fields.Boolean(metadata={"description": "only visits with at least one flag"})
     task_id = Id(query=True)

@@ -40,6 +40,9 @@ def summary(visit: Visit) -> dict:
         "finished_at": visit.finished_at,
         "received_at": visit.received_at,
         "submitted_at": visit.submitted_at,
+        "review_state": visit.review_state,
+        "review_priority": visit.review_priority,
+        "reviewed_at": visit.reviewed_at,
     }
 
 
@@ -99,7 +102,7 @@ def list_visits(scope: Scope, viewer: User, args: dict) -> tuple[list[Visit], st
     stmt = scope.filter(select(Visit), Visit)
     if not viewer.has_role(*OVERSEEING_ROLES):
         stmt = stmt.where(Visit.user_id == viewer.id)
-    for key in ("state", "outcome", "task_id", "user_id"):
+    for key in ("state", "review_state", "outcome", "task_id", "user_id"):
         if key in args:
             stmt = stmt.where(getattr(Visit, key) == args[key])
     if args.get("cursor"):

@@ -23,7 +23,7 @@ def test_designer_creates_previews_and_publishes_a_questionnaire(page, base, sho
     page.get_by_test_id("nav-questionnaires").first.click()
     rows = page.get_by_test_id("questionnaire-row")
     expect(rows.filter(has_text="新契约上门回访问卷（传统型产品）")).to_have_count(1)
-    expect(rows).to_have_count(7)
+    expect(rows).to_have_count(11)  # 7 visit and 4 phone templates
     shot(page, "designer-list-tablet")
 
     page.get_by_test_id("questionnaire-create").click()

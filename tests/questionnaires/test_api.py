@@ -233,6 +233,10 @@ def test_everyone_reads_published_versions_only(login_as, builtins):
         "surrender_claim",
         "explanation",
         "re_sign",
+        "phone_new_business",
+        "phone_grace_period",
+        "phone_after_grace",
+        "phone_surrender_claim",
     }
     assert all(i["draft"] is None and not i["editable"] for i in listed)
     assert_error(specialist.get(f"/api/v1/questionnaire-versions/{draft['id']}"), 404, "not_found")
@@ -368,7 +372,7 @@ def test_load_templates_is_idempotent(app_ctx, org):
     assert {r.action for r in first} == {"created"}
     assert {r.action for r in services.load_templates()} == {"unchanged"}
     assert {r.action for r in services.load_templates(update=True)} == {"unchanged"}
-    assert db.session.scalars(select(Questionnaire)).all().__len__() == 7
+    assert len(db.session.scalars(select(Questionnaire)).all()) == 11  # 7 visit and 4 phone templates
     assert all(services.published_version(r.code).number == 1 for r in first)
 
 

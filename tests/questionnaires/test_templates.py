@@ -32,6 +32,11 @@ CODES = {
     "surrender_claim",
     "explanation",
     "re_sign",
+    # Phone versions of R6–R9 for the first callback by phone (R11): no signatures, no photos.
+    "phone_new_business",
+    "phone_grace_period",
+    "phone_after_grace",
+    "phone_surrender_claim",
 }
 SEEDED = {code for code, *_ in services.SEED_CATEGORIES}
 
@@ -212,9 +217,9 @@ CLAUSES = [
     ),
     (
         "R13.holder_signs",
-        "R13 the policyholder signs every questionnaire",
+        "R13 the policyholder signs every visit questionnaire",
         "sign_holder",
-        [(c, TRADITIONAL) for c in sorted(CODES)],
+        [(c, TRADITIONAL) for c in sorted(CODES) if not c.startswith("phone_")],
         {},
     ),
 ]

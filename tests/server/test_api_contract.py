@@ -22,6 +22,8 @@ PUBLIC_ENDPOINTS = {
     "api-docs.openapi_json",
     "api-docs.openapi_swagger_ui",
     "api-docs.openapi_redoc",
+    # The call centre's outcome API: no user token, an HMAC signature instead (server/outbox/inbound.py).
+    "callbacks.external_outcome",
 }
 
 
@@ -42,6 +44,11 @@ def test_docs_pages_load_nothing_from_the_internet(client, page):
     assert external == []
     for asset in re.findall(r"""(?:src|href)=["'](/api/v1/docs-assets/[^"']+)""", html):
         assert client.get(asset).status_code == 200, asset
+
+
+def test_signed_endpoints_refuse_unsigned_callers(client):
+    response = client.post("/api/v1/callbacks/outcomes", json={"id": "x", "callback_id": 1, "result": "busy"})
+    assert response.status_code == 401 and response.json["code"] == "signature_missing"
 
 
 def test_every_endpoint_has_a_deliberate_access_rule(app):

@@ -82,6 +82,7 @@ def test_calendar_api_reads_and_admin_enters_a_year(login_as):
     assert feb14["is_workday"] is True and feb14["origin"] == "package"
     assert admin.get("/api/v1/calendar/2027").json["known"] is False
     assert_error(admin.get("/api/v1/calendar/workdays?start=2027-03-01&days=3"), 422, "calendar_year_unknown")
+    assert_error(admin.get("/api/v1/calendar/workdays?start=0001-01-01&days=-3"), 422, "date_out_of_range")
 
     body = {
         "source": "国务院办公厅通知（测试）",

@@ -171,6 +171,10 @@ def test_r12_recontact_sends_the_case_back_to_phone_or_on_to_a_visit(login_as, m
         agent.post(f"/api/v1/tasks/{letter.id}/recontact", json={"outcome": "letter"}).json["status"]
         == "to_letter"
     )
+    from server.letters.models import LetterCallback
+
+    [mailed] = db.session.scalars(select(LetterCallback).where(LetterCallback.task_id == letter.id)).all()
+    assert mailed.status == "created"  # the letter is ready to print (R13)
     assert_error(
         agent.post(f"/api/v1/tasks/{none.id}/recontact", json={"outcome": "letter"}),
         409,

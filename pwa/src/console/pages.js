@@ -45,6 +45,76 @@ export const PAGES = [
     component: () => import('./visits/VisitPage.vue'),
   },
   {
+    // 面访审核: completed visits waiting for a decision, the riskiest first (R14, R16).
+    path: 'review',
+    name: 'review',
+    label: 'review.nav',
+    testid: 'nav-review',
+    roles: ['reviewer', 'supervisor', 'admin'],
+    component: () => import('./review/ReviewQueuePage.vue'),
+  },
+  {
+    // One visit under review, reached from the queue or the visit page (not in the nav).
+    path: 'review/:uuid',
+    name: 'review-visit',
+    testid: 'nav-review-visit',
+    roles: ['reviewer', 'supervisor', 'admin'],
+    component: () => import('./review/ReviewPage.vue'),
+  },
+  {
+    // 电话回访: the confirming callbacks (R14); agents call, the others read.
+    path: 'callbacks',
+    name: 'callbacks',
+    label: 'callbacks.nav',
+    testid: 'nav-callbacks',
+    roles: ['phone_agent', 'supervisor', 'admin', 'reviewer', 'compliance_officer'],
+    component: () => import('./callbacks/CallbacksPage.vue'),
+  },
+  {
+    // 问题件: problem, compliance (R16) and re-sign (R15) cases.
+    path: 'cases',
+    name: 'cases',
+    label: 'cases.nav',
+    testid: 'nav-cases',
+    roles: ['supervisor', 'reviewer', 'phone_agent', 'compliance_officer', 'admin'],
+    component: () => import('./cases/CasesPage.vue'),
+  },
+  {
+    // One case with its history (not in the nav).
+    path: 'cases/:id',
+    name: 'case',
+    testid: 'nav-case',
+    roles: ['supervisor', 'reviewer', 'phone_agent', 'compliance_officer', 'admin'],
+    component: () => import('./cases/CasePage.vue'),
+  },
+  {
+    // 信函回访 (R13): the questionnaire by post; the signed paper comes back and is reviewed.
+    path: 'letters',
+    name: 'letters',
+    label: 'letters.nav',
+    testid: 'nav-letters',
+    roles: ['supervisor', 'reviewer', 'phone_agent', 'admin', 'compliance_officer'],
+    component: () => import('./letters/LettersPage.vue'),
+  },
+  {
+    // 回访查询 (R4): any task, visit, callback, case or policy; exports audited and masked by role.
+    path: 'search',
+    name: 'search',
+    label: 'search.nav',
+    testid: 'nav-search',
+    roles: ['supervisor', 'admin', 'reviewer', 'phone_agent', 'compliance_officer'],
+    component: () => import('./search/SearchPage.vue'),
+  },
+  {
+    // 回访统计 (R4): figures by institution (drill-down), specialist, item, month; monthly report.
+    path: 'stats',
+    name: 'stats',
+    label: 'stats.nav',
+    testid: 'nav-stats',
+    roles: ['supervisor', 'admin', 'reviewer', 'compliance_officer'],
+    component: () => import('./stats/StatsPage.vue'),
+  },
+  {
     path: 'team-load',
     name: 'team-load',
     label: 'teamLoad.nav',

@@ -20,20 +20,30 @@ export const FLAGS = {
   identity_unverifiable: 'warning',
   task_reassigned: 'warning',
   second_visit_for_task: 'warning',
+  // Raised when a completed visit joins the review queue (server/review/flags.py); their names
+  // and details live under `review.` in the locales.
+  conflict: 'danger',
+  shared_phone_alert: 'danger',
+  quick_visit: 'danger',
+  far_from_address: 'danger',
+  outside_working_hours: 'warning',
+  late: 'warning',
 }
 
 export const flagTone = (code) => FLAGS[code] ?? 'warning'
 
 /** The flag's short name and its one-sentence explanation (an unknown code keeps its code). */
 export function flagText(code, { t, te }) {
-  const known = te(`visits.flags.${code}`)
+  // Sync's flags are named under visits., the review's under review.
+  const group = ['visits', 'review'].find((g) => te(`${g}.flags.${code}`))
   return {
     code,
     tone: flagTone(code),
-    label: known ? t(`visits.flags.${code}`) : code,
-    explain: te(`visits.flagExplain.${code}`)
-      ? t(`visits.flagExplain.${code}`)
-      : t('visits.flagExplainUnknown', { code }),
+    label: group ? t(`${group}.flags.${code}`) : code,
+    explain:
+      group && te(`${group}.flagExplain.${code}`)
+        ? t(`${group}.flagExplain.${code}`)
+        : t('visits.flagExplainUnknown', { code }),
   }
 }
 
@@ -183,6 +193,15 @@ export function groupMedia(media) {
   const list = media ?? []
   const missing = list.filter((item) => !item.complete)
   return { signatures, photos, total: list.length, complete: list.length - missing.length, missing }
+}
+
+/** The signers whose signature arrived in some form (strokes or the tablet's image). */
+export function signersOf(media) {
+  return new Set(
+    groupMedia(media)
+      .signatures.filter((s) => s.strokes || s.png)
+      .map((s) => s.signer),
+  )
 }
 
 /** Bytes as people read them. */
@@ -410,4 +429,13 @@ export function answerSections(definition, answers, ctx) {
     .filter((id) => !known.has(id))
     .map((id) => ({ id, answer: answerView({ type: 'unknown' }, given[id], ctx) }))
   return { sections, stray }
+}
+
+/** One question's text, filled from the facts, in the page's language ('' when not found). */
+export function questionText(definition, questionId, facts = {}, locale = 'zh-CN') {
+  for (const section of definition?.sections ?? []) {
+    const q = (section.questions ?? []).find((item) => item.id === questionId)
+    if (q) return fill((locale === 'en' && q.text_en) || q.text || '', facts)
+  }
+  return ''
 }

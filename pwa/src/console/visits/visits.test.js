@@ -16,6 +16,8 @@ import {
   geoUri,
   groupMedia,
   noPlaceKey,
+  questionText,
+  signersOf,
   sortFlags,
   timeZoneOf,
   visitQuery,
@@ -358,5 +360,37 @@ describe('answers in words', () => {
     }
     const { sections } = answerSections(definition, { insured_signed: true }, ctx)
     expect(sections[0].rows[0]).toMatchObject({ notRelevant: true, answer: { text: '是' } })
+  })
+})
+
+describe('shared card helpers', () => {
+  it('knows which signers signed, in any form', () => {
+    const signers = signersOf([
+      { sha256: sha(1), kind: 'signature_png', signer: 'holder', complete: false },
+      { sha256: sha(2), kind: 'signature_strokes', signer: 'specialist', complete: true },
+      { sha256: sha(3), kind: 'photo', complete: true },
+    ])
+    expect([...signers].sort()).toEqual(['holder', 'specialist'])
+    expect(signersOf(null).size).toBe(0)
+  })
+
+  it('finds a question’s text by id, filled from the facts', () => {
+    const definition = {
+      sections: [
+        {
+          id: 's1',
+          questions: [{ id: 'photo_id', text: '请拍摄{holder_name}的证件', text_en: 'ID photo' }],
+        },
+      ],
+    }
+    expect(questionText(definition, 'photo_id', { holder_name: '张三' })).toBe('请拍摄张三的证件')
+    expect(questionText(definition, 'photo_id', {}, 'en')).toBe('ID photo')
+    expect(questionText(definition, 'missing', {})).toBe('')
+    expect(questionText(null, 'photo_id')).toBe('')
+  })
+
+  it('names the review flags too, each explained in one sentence', () => {
+    expect(flagText('quick_visit', zh)).toMatchObject({ label: '面访用时过短', tone: 'danger' })
+    expect(flagText('late', zh)).toMatchObject({ label: '逾期完成', tone: 'warning' })
   })
 })

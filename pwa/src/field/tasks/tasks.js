@@ -50,6 +50,28 @@ export function areaOf(task) {
 }
 
 /**
+ * The local visit that still counts for a task: a visit made before head office returned the task
+ * (R14) no longer does, so the specialist can visit again.
+ * @param {object} task  normalised task data, with `review` ({decision, at}) when returned
+ * @param {Array} visits  the outbox rows ({taskId, createdAt})
+ * @returns {object|null}
+ */
+export function countingVisit(task, visits) {
+  const mine = (visits ?? []).filter((v) => v.taskId === task?.id)
+  if (task?.status === 'returned') {
+    const returnedAt = Date.parse(task.review?.at ?? '')
+    const after = Number.isNaN(returnedAt) ? [] : mine.filter((v) => v.createdAt > returnedAt)
+    return after.at(-1) ?? null
+  }
+  return mine.at(-1) ?? null
+}
+
+/** Ids of the tasks whose visit is already made on this tablet (and still counts). */
+export function doneLocallyIds(tasks, visits) {
+  return new Set((tasks ?? []).filter((t) => countingVisit(t, visits)).map((t) => t.id))
+}
+
+/**
  * @param {Array} tasks  the pulled task data (db.tasks rows' .data)
  * @param {string} today  YYYY-MM-DD
  * @param {Set<number>} doneLocally  tasks whose visit is already in the outbox

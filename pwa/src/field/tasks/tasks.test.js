@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { daysUntil, groupTasks, isoDate, mapLinks, versionFor } from './tasks.js'
+import {
+  countingVisit,
+  daysUntil,
+  doneLocallyIds,
+  groupTasks,
+  isoDate,
+  mapLinks,
+  versionFor,
+} from './tasks.js'
 
 const task = (id, due, area, status = 'assigned') => ({
   id,
@@ -57,5 +65,30 @@ describe('dates of the pull', () => {
     expect(isoDate('2026-11-23')).toBe('2026-11-23')
     expect(isoDate('Mon, 23 Nov 2026 00:00:00 GMT')).toBe('2026-11-23')
     expect(isoDate(null)).toBeNull()
+  })
+})
+
+describe('a task returned by head office', () => {
+  const returned = {
+    id: 9,
+    status: 'returned',
+    review: { decision: 'return', at: '2026-11-25T06:00:00+00:00' },
+  }
+  const before = { uuid: 'a', taskId: 9, createdAt: Date.parse('2026-11-25T05:00:00Z') }
+  const after = { uuid: 'b', taskId: 9, createdAt: Date.parse('2026-11-25T07:00:00Z') }
+
+  it('no longer counts the visit made before the return', () => {
+    expect(countingVisit(returned, [before])).toBeNull()
+    expect(doneLocallyIds([returned], [before]).has(9)).toBe(false)
+  })
+
+  it('counts the visit made after it', () => {
+    expect(countingVisit(returned, [before, after])).toBe(after)
+    expect(doneLocallyIds([returned], [before, after]).has(9)).toBe(true)
+  })
+
+  it('counts any visit of a task that was not returned', () => {
+    expect(countingVisit({ id: 9, status: 'assigned' }, [before])).toBe(before)
+    expect(countingVisit({ id: 8, status: 'assigned' }, [before])).toBeNull()
   })
 })

@@ -1,0 +1,1 @@
+"""Overdue work for supervisors: tasks, reviews, callbacks and cases past their dates; a daily digest."""

@@ -1,0 +1,1 @@
+"""Head office review of returned visits (R14): a queue, the flags, and the decisions."""
