@@ -6,36 +6,18 @@ its own tests (``_empty_tables`` overridden) and empties the tables once, when t
 
 from __future__ import annotations
 
-import time
 import uuid
-
-from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
 
 from server import demo
 from server.auth.passwords import hash_password
 from server.extensions import db
 from server.users.models import User, UserRole
+from tests.conftest import empty_all_tables
 from tests.server.conftest import PASSWORD, Caller, login
 
 
 def truncate_all(app) -> None:
-    with app.app_context():
-        db.session.remove()
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        for attempt in range(5):
-            try:
-                with db.engine.begin() as conn:
-                    if db.engine.dialect.name == "postgresql":
-                        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-                    else:
-                        for table in tables:
-                            conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - our metadata
-                break
-            except OperationalError:
-                if attempt == 4:
-                    raise
-                time.sleep(0.5)
+    empty_all_tables(app)
 
 
 def load_org() -> dict[str, int]:

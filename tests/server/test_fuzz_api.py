@@ -8,6 +8,7 @@ The schema is read from an app built at import; the requests go to the test's ow
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -20,12 +21,18 @@ schema = schemathesis.openapi.from_wsgi(
 )
 
 
-@schema.parametrize()
-@settings(max_examples=5, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-def test_no_operation_answers_with_a_server_error(case, login_as, org, app):
-    caller = login_as(
+@pytest.fixture
+def caller(login_as, org):
+    """Signed in once per operation, not once per example: a sign-in hashes a password, which cost
+    more than the requests themselves (670 of them per run)."""
+    return login_as(
         "admin", "supervisor", "reviewer", "designer", "compliance_officer", "phone_agent", "specialist"
     )
+
+
+@schema.parametrize()
+@settings(max_examples=5, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_no_operation_answers_with_a_server_error(case, caller, app):
     kwargs = case.as_transport_kwargs(
         base_url="http://localhost", headers={"Authorization": f"Bearer {caller.tokens['access_token']}"}
     )
