@@ -27,6 +27,7 @@ DOMAINS = (
     "health",
     "audit",
     "auth",
+    "devices",
     "institutions",
     "users",
     "policies",
@@ -47,6 +48,8 @@ DOMAINS = (
     "search",
     "stats",
 )
+# Blueprints that live beside a domain's api.py (each module has a flask-smorest Blueprint ``blp``).
+EXTRA_BLUEPRINTS = ("server.auth.passkeys_api",)
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -78,6 +81,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         module = _optional_module(f"server.{domain}.api")
         if module is not None:
             api.register_blueprint(module.blp)
+    for name in EXTRA_BLUEPRINTS:
+        api.register_blueprint(importlib.import_module(name).blp)
     importlib.import_module("server.outbox.worker").start_inprocess(app)  # embedded default, never in tests
 
     from server.web import bp as web_bp

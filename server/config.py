@@ -158,7 +158,23 @@ def _security_settings() -> dict:
         "HUIFANG_MAX_UPLOAD_LENGTH": _int("HUIFANG_MAX_UPLOAD_LENGTH", 64 * 1024 * 1024),
         # Pillow refuses images over twice this many pixels (decompression bombs).
         "HUIFANG_MAX_IMAGE_PIXELS": _int("HUIFANG_MAX_IMAGE_PIXELS", 40_000_000),
+        **_webauthn_settings(),
     }
+
+
+def _webauthn_settings() -> dict:
+    """Passkeys (server/auth/passkeys.py): the relying party id, a host name such as huifang.example.cn,
+    and the origins the browser may sign from. Unset, both follow the host of each request (the
+    embedded default: http://localhost:5000 just works)."""
+    rp_id = (os.environ.get("HUIFANG_WEBAUTHN_RP_ID") or "").strip().lower() or None
+    if rp_id and ("/" in rp_id or ":" in rp_id):
+        raise ConfigError(f"HUIFANG_WEBAUTHN_RP_ID must be a host name without scheme or port, got {rp_id!r}")
+    origins = [o.strip().rstrip("/") for o in os.environ.get("HUIFANG_WEBAUTHN_ORIGINS", "").split(",")]
+    origins = [o for o in origins if o]
+    for origin in origins:
+        if not origin.startswith(("https://", "http://")):
+            raise ConfigError(f"each of HUIFANG_WEBAUTHN_ORIGINS must be an http(s) origin, got {origin!r}")
+    return {"HUIFANG_WEBAUTHN_RP_ID": rp_id, "HUIFANG_WEBAUTHN_ORIGINS": origins}
 
 
 def _flag(name: str, default: bool) -> bool:

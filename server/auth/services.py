@@ -128,9 +128,15 @@ def _grant(user: User, device: Device, refresh: str) -> dict:
 
 def login(username: str, password: str, device_uuid: str, device_name: str | None, client: str) -> dict:
     user = authenticate_password(username, password)
+    return sign_in(user, device_uuid, device_name, client)
+
+
+def sign_in(user: User, device_uuid: str, device_name: str | None, client: str, **audited) -> dict:
+    """The tokens of a user who proved who they are (password or passkey), on this device: a new
+    refresh-token family bound to the device, and the access token. Commits."""
     device = _device_for(user, device_uuid, device_name, client)
     _, refresh = _new_refresh(user, device, family_id=str(uuid.uuid4()))
-    audit.record("login", target=user, actor=user, device_id=device.id, client=client)
+    audit.record("login", target=user, actor=user, device_id=device.id, client=client, **audited)
     grant = _grant(user, device, refresh)
     db.session.commit()
     return grant
@@ -141,6 +147,10 @@ def refresh(token: str, device_uuid: str) -> dict:
     row = db.session.scalars(
         select(RefreshToken).where(RefreshToken.token_hash == _token_hash(token))
     ).first()
+    if row is not None and row.device.revoked_at is not None and row.device.device_uuid == device_uuid:
+        # Before the token's own state: revoking a device revokes its tokens too, and the field app
+        # must hear "revoked" (it wipes itself), not just "sign in again".
+        raise _refresh_error("device_revoked", "此设备已被停用", "This device has been revoked")
     if row is None or row.revoked_at is not None:
         raise _refresh_error(
             "refresh_token_invalid", "登录凭证无效，请重新登录", "The refresh token is invalid"
@@ -235,6 +245,16 @@ def revoke_user_tokens(user: User, reason: str) -> None:
         .execution_options(synchronize_session=False)
     )
     audit.record("user_tokens_revoked", target=user, reason=reason)
+
+
+def revoke_device_tokens(device: Device) -> int:
+    """Revoke every refresh token issued to this device; the number revoked. The caller audits."""
+    return db.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.device_id == device.id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def logout(token: str) -> None:

@@ -1,6 +1,6 @@
 """Rate limits on sign-in and token refresh (Flask-Limiter).
 
-Two limits on each of ``POST /auth/login`` and ``POST /auth/refresh``:
+Two limits on each of ``POST /auth/login``, ``POST /auth/refresh`` and ``POST /auth/passkeys/login``:
 
 - per client address, counting only the attempts that failed (``HUIFANG_RATELIMIT_PER_ADDRESS``,
   10/minute): an office of thirty tablets behind one NAT address all signing in at 8:30 is not
@@ -59,7 +59,11 @@ def _failed(response) -> bool:
 
 
 # endpoint -> the key of its per-account limit
-LIMITED_ENDPOINTS = {"auth.login": username_key, "auth.refresh": device_key}
+LIMITED_ENDPOINTS = {
+    "auth.login": username_key,
+    "auth.refresh": device_key,
+    "passkeys.login": device_key,  # a passkey sign-in: per device, like a refresh
+}
 
 
 def rate_limited(retry_after: int) -> HuifangError:

@@ -25,6 +25,10 @@ def test_console_login_shows_the_user_in_chinese_then_english(page, base, shot):
     expect(page.get_by_test_id("me-name")).to_contain_text("系统管理员")
     expect(page.get_by_test_id("me-institution")).to_contain_text("山东省")
     expect(page.get_by_test_id("me-roles")).to_contain_text("系统管理员")
+    # the home page lists what this user can open, each with what it is for
+    home = page.get_by_test_id("home-pages")
+    expect(home.locator('[data-page="users"]')).to_contain_text("重置密码")
+    expect(home.locator('[data-page="intake"]')).to_contain_text("需求导入")
     shot(page, "console-home-tablet-zh")
 
     page.get_by_test_id("lang-switch").first.click()

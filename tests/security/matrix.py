@@ -71,6 +71,14 @@ MATRIX: dict[str, Decision] = {
     "auth.refresh": D(PUBLIC, PUBLIC, "the refresh token is the credential; rate limited"),
     "auth.logout": D(PUBLIC, PUBLIC, "the refresh token is the credential"),
     "auth.me": D(ANYONE, OWN),
+    # Passkeys (WebAuthn): each user's own; another user's id answers 404 like a missing one
+    "passkeys.list_passkeys": D(ANYONE, OWN),
+    "passkeys.register_options": D(ANYONE, OWN),
+    "passkeys.register": D(ANYONE, OWN, "the credential is verified against a challenge made for the caller"),
+    "passkeys.rename_passkey": D(ANYONE, OWN, "only the caller's own passkeys; others answer 404"),
+    "passkeys.remove_passkey": D(ANYONE, OWN, "only the caller's own passkeys; others answer 404"),
+    "passkeys.login_options": D(PUBLIC, PUBLIC, "a challenge; unknown usernames get a decoy"),
+    "passkeys.login": D(PUBLIC, PUBLIC, "the signed assertion is the credential; rate limited, locked out"),
     "health.health": D(PUBLIC, PUBLIC),
     # The PWA shell, the API document and its viewers
     "web.landing": D(PUBLIC, PUBLIC),
@@ -91,6 +99,9 @@ MATRIX: dict[str, Decision] = {
     "users.get_user": D(ADMINS, ONE),
     "users.update_user": D(ADMINS, ONE),
     "users.set_password": D(ADMINS, ONE),
+    # Devices of the subtree's users; revoking one ends its sign-ins and wipes the field app
+    "devices.list_devices": D(TEAM_LEADS, LIST),
+    "devices.revoke_device": D(TEAM_LEADS, ONE),
     # The working-day calendar: one for the province
     "calendar.get_year": D(ANYONE, GLOBAL),
     "calendar.add_workdays": D(ANYONE, GLOBAL),

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
+from server.auth.models import Device
 from server.callbacks.models import PhoneCallback
 from server.cases.models import ProblemCase
 from server.extensions import db
@@ -75,6 +77,8 @@ PROBES: dict[str, Probe] = {
     "users.get_user": P("/api/v1/users/{owner}", ONE),
     "users.update_user": P("/api/v1/users/{owner}", WRITE, "PATCH", {"display_name": "改名"}),
     "users.set_password": P("/api/v1/users/{owner}/password", WRITE, "POST", {"password": "x" * 14}),
+    "devices.list_devices": P("/api/v1/devices", LIST, key=("username", "owner_name")),
+    "devices.revoke_device": P("/api/v1/devices/{device}/revoke", WRITE, "POST", {"reason": "矩阵测试"}),
     "policies.list_policies": P("/api/v1/policies", LIST, key=("policy_number", "policy_number")),
     "policies.get_policy": P("/api/v1/policies/{policy_number}", ONE),
     "policies.list_salespersons": P("/api/v1/salespersons", LIST, key=("code", "seller_code")),
@@ -233,6 +237,7 @@ def _make_world(app):
     db.session.commit()
 
     owner_caller = sign_in(app, owner)
+    owner_caller_device = db.session.scalars(select(Device).where(Device.user_id == owner.id)).one()
     photo = os.urandom(5500)
     strokes, own_strokes = encode_strokes_bytes(wave_signature()), encode_strokes_bytes(wave_signature(200))
     record, media = make_record(
@@ -287,6 +292,7 @@ def _make_world(app):
         "institution_code": HOME,
         "owner": owner.id,
         "owner_name": owner.username,
+        "device": owner_caller_device.id,
         "policy_number": policy.policy_number,
         "seller_code": seller.code,
         "task": task_id,

@@ -13,6 +13,9 @@ PUBLIC_ENDPOINTS = {
     "auth.login",
     "auth.refresh",
     "auth.logout",
+    # Passkey sign-in: the signed WebAuthn assertion is the credential (server/auth/passkeys.py).
+    "passkeys.login_options",
+    "passkeys.login",
     "health.health",
     "web.landing",
     "web.field_app",

@@ -20,6 +20,15 @@ export const PAGES = [
     component: () => import('./UsersPage.vue'),
   },
   {
+    // 设备: the tablets and browsers of the subtree's users; revoking a lost one wipes it.
+    path: 'devices',
+    name: 'devices',
+    label: 'devices.nav',
+    testid: 'nav-devices',
+    roles: ['admin', 'supervisor'],
+    component: () => import('./devices/DevicesPage.vue'),
+  },
+  {
     path: 'tasks',
     name: 'tasks',
     label: 'tasks.nav',
@@ -170,6 +179,14 @@ export const PAGES = [
     testid: 'nav-intake',
     roles: ['admin'],
     component: () => import('./intake/IntakePage.vue'),
+  },
+  {
+    // 我的账号: everyone's own settings (passkeys).
+    path: 'account',
+    name: 'account',
+    label: 'passkeys.navAccount',
+    testid: 'nav-account',
+    component: () => import('./account/AccountPage.vue'),
   },
 ]
 

@@ -127,4 +127,20 @@ describe('LoginPage', () => {
       refresh_token: 'R1',
     })
   })
+
+  it('says the device was revoked, then that its data was erased', async () => {
+    const { wrapper, session } = setup(vi.fn())
+
+    session.api.endSession('device_revoked')
+    await flushPromises()
+    expect(wrapper.get('[data-testid="login-error"]').text()).toContain('此设备已被管理员停用')
+    expect(wrapper.find('[data-testid="login-wiped"]').exists()).toBe(false)
+
+    session.state.localDataWiped = true // what the field app sets once the wipe is done
+    await flushPromises()
+    expect(wrapper.get('[data-testid="login-wiped"]').text()).toContain('已全部清除')
+    await wrapper.get('[data-testid="lang-switch"]').trigger('click')
+    expect(wrapper.get('[data-testid="login-error"]').text()).toContain('revoked this device')
+    expect(wrapper.get('[data-testid="login-wiped"]').text()).toContain('has been erased')
+  })
 })

@@ -6,6 +6,12 @@ export const API_BASE = '/api/v1'
 /** Codes on a 401 that a fresh access token can cure. */
 const REFRESHABLE = new Set(['token_expired', 'token_invalid'])
 
+/**
+ * An administrator revoked this device (lost or stolen): whatever the request (sync, refresh,
+ * sign-in), the session ends with this reason, and the field app wipes its local data on it.
+ */
+export const DEVICE_REVOKED = 'device_revoked'
+
 const NETWORK_MESSAGE = '无法连接服务器，请检查网络后重试'
 const NETWORK_MESSAGE_EN = 'Cannot reach the server. Check the network and try again.'
 
@@ -179,13 +185,18 @@ export function createApiClient({ tokens, fetch: fetchImpl, base = API_BASE }) {
     let { res, accessUsed } = await send(method, path, options)
     if (res.status === 401 && auth && accessUsed) {
       const err = await errorFromResponse(res)
+      if (err.code === DEVICE_REVOKED) endSession(DEVICE_REVOKED)
       if (!REFRESHABLE.has(err.code)) throw err
       // Another request may already have refreshed while this one was on the wire.
       if (tokens.access === accessUsed) await refreshOnce()
       if (!tokens.access) throw err
       ;({ res } = await send(method, path, options))
     }
-    if (!res.ok) throw await errorFromResponse(res)
+    if (!res.ok) {
+      const err = await errorFromResponse(res)
+      if (err.code === DEVICE_REVOKED) endSession(DEVICE_REVOKED) // e.g. sign-in from a revoked device
+      throw err
+    }
     return parseBody(res)
   }
 

@@ -244,6 +244,29 @@ describe('refresh', () => {
     expect(err.code).toBe('invalid_credentials')
     expect(fetch).toHaveBeenCalledTimes(1)
   })
+
+  it('ends the session as device_revoked without refreshing, also on a refused sign-in', async () => {
+    const revoked = () => apiError(401, 'device_revoked', '此设备已被停用', 'Device revoked')
+    const tokens = memoryTokens({ access_token: 'A1', refresh_token: 'R1' })
+    const fetch = vi.fn(async () => revoked())
+    const api = createApiClient({ tokens, fetch })
+    const loggedOut = vi.fn()
+    api.on('logged-out', loggedOut)
+
+    const err = await api.get('/sync/pull').catch((e) => e)
+
+    expect(err.code).toBe('device_revoked')
+    expect(fetch).toHaveBeenCalledTimes(1) // no refresh: nothing can cure a revoked device
+    expect(loggedOut).toHaveBeenCalledWith({ reason: 'device_revoked' })
+    expect(tokens.access).toBeNull()
+    expect(tokens.refresh).toBeNull()
+
+    fetch.mockImplementation(async () =>
+      apiError(403, 'device_revoked', '此设备已被停用', 'Revoked'),
+    )
+    await api.post('/auth/login', { username: 'x' }, { auth: false }).catch((e) => e)
+    expect(loggedOut).toHaveBeenCalledTimes(2)
+  })
 })
 
 describe('binary bodies', () => {

@@ -1,5 +1,6 @@
 import { inject, reactive } from 'vue'
 import { createApiClient } from './api.js'
+import { passkeyTokens } from './passkeys.js'
 
 export const DEVICE_KEY = 'huifang.device_id'
 export const SESSION_KEYS = {
@@ -134,6 +135,7 @@ export function createSession(app, { storage = defaultStorage(), fetch } = {}) {
   const state = reactive({
     user: tokens.access || tokens.refresh ? tokens.user : null,
     endedReason: null, // why the server ended the session, to tell the person on the login page
+    localDataWiped: false, // the field app erased this device's data (a revoked device)
   })
 
   api.on('logged-out', ({ reason }) => {
@@ -153,10 +155,25 @@ export function createSession(app, { storage = defaultStorage(), fetch } = {}) {
       },
       { auth: false },
     )
+    return adopt(response)
+  }
+
+  /** Keep the tokens of a sign-in (password or passkey) and who signed in. */
+  function adopt(response) {
     tokens.save(response)
     state.user = response.user
     state.endedReason = null
+    state.localDataWiped = false
     return response.user
+  }
+
+  /** Sign in with a passkey (of `username` only, when given): the same tokens as a password. */
+  async function loginWithPasskey(username) {
+    const response = await passkeyTokens(api, {
+      username,
+      device: { device_id: getDeviceId(storage), device_name: shortDeviceName(), client: app },
+    })
+    return adopt(response)
   }
 
   async function logout() {
@@ -191,6 +208,7 @@ export function createSession(app, { storage = defaultStorage(), fetch } = {}) {
     },
     hasRole: (role) => Boolean(state.user?.roles?.includes(role)),
     login,
+    loginWithPasskey,
     logout,
     loadMe,
     install(vueApp) {
