@@ -11,6 +11,7 @@ Services raise HuifangError; the handlers below turn everything else into the sa
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -73,7 +74,8 @@ def from_http_exception(exc: HTTPException) -> HuifangError:
     # webargs/flask-smorest put the field messages of a failed validation in exc.data["messages"].
     data = getattr(exc, "data", None)
     if isinstance(data, dict) and "messages" in data:
-        details = {"fields": _flatten_locations(data["messages"])}
+        fields = _flatten_locations(data["messages"])
+        details = {"fields": fields, "fields_zh": _in_chinese(fields)}
     err = HuifangError(code, zh, en, status, details)
     # Keep the Allow header of a 405 (flask-smorest's own handler drops it; RFC 9110 wants it).
     if hasattr(exc, "get_headers"):
@@ -89,6 +91,61 @@ def _flatten_locations(messages: dict) -> dict:
         (only,) = messages.values()
         if isinstance(only, dict):
             return only
+    return messages
+
+
+# marshmallow's own field messages (English) and what a Chinese reader is shown instead. Messages
+# a schema writes itself pass through unchanged (they are bilingual already where it matters).
+_MESSAGES_ZH: tuple[tuple[re.Pattern, str], ...] = tuple(
+    (re.compile(f"^{pattern}$"), zh)
+    for pattern, zh in (
+        (r"Missing data for required field\.", "必填"),
+        (r"Field may not be null\.", "不能为空"),
+        (r"Invalid value\.", "取值无效"),
+        (r"Not a valid string\.", "应为文本"),
+        (r"Not a valid utf-8 string\.", "不是有效的 UTF-8 文本"),
+        (r"Not a valid integer\.", "应为整数"),
+        (r"Not a valid number\.", "应为数字"),
+        (r"Number too large\.", "数字过大"),
+        (r"Special numeric values \(nan or infinity\) are not permitted\.", "不能是 NaN 或无穷大"),
+        (r"Not a valid boolean\.", "应为是或否（true/false）"),
+        (r"Not a valid (?:aware |naive )?datetime\.", "应为日期时间（ISO 8601，带时区）"),
+        (r"Not a valid (?:aware |naive )?time\.", "应为时间（如 09:30）"),
+        (r"Not a valid date\.", "应为日期（YYYY-MM-DD）"),
+        (r"Not a valid list\.", "应为列表"),
+        (r"Not a valid mapping type\.", "应为对象"),
+        (r"Invalid type\.", "类型无效"),
+        (r"Invalid input type\.", "输入类型无效"),
+        (r"Unknown field\.", "不认识的字段"),
+        (r"Not a valid email address\.", "不是有效的电子邮件地址"),
+        (r"Not a valid URL\.", "不是有效的网址"),
+        (r"Not a valid UUID\.", "不是有效的 UUID"),
+        (r"Length must be between (\S+) and (\S+)\.", r"长度应为 \1 到 \2"),
+        (r"Length must be (\S+)\.", r"长度应为 \1"),
+        (r"Longer than maximum length (\S+)\.", r"长度不能超过 \1"),
+        (r"Shorter than minimum length (\S+)\.", r"长度不能少于 \1"),
+        (r"Must be greater than or equal to (\S+) and less than or equal to (\S+)\.", r"应在 \1 到 \2 之间"),
+        (r"Must be greater than or equal to (\S+)\.", r"不能小于 \1"),
+        (r"Must be less than or equal to (\S+)\.", r"不能大于 \1"),
+        (r"Must be greater than (\S+)\.", r"应大于 \1"),
+        (r"Must be less than (\S+)\.", r"应小于 \1"),
+        (r"Must be one of: (.*)\.", r"应为以下之一：\1"),
+        (r"String does not match expected pattern\.", "格式不正确"),
+        (r"Invalid input\.", "输入无效"),
+    )
+)
+
+
+def _in_chinese(messages):
+    """The same nesting as ``messages``, marshmallow's English replaced by Chinese where known."""
+    if isinstance(messages, dict):
+        return {key: _in_chinese(value) for key, value in messages.items()}
+    if isinstance(messages, list):
+        return [_in_chinese(value) for value in messages]
+    if isinstance(messages, str):
+        for pattern, zh in _MESSAGES_ZH:
+            if pattern.match(messages):
+                return pattern.sub(zh, messages)
     return messages
 
 

@@ -35,6 +35,14 @@ def test_validation_failure_is_422_with_the_fields(client):
     body = assert_error(response, 422, "validation_error")
     fields = body["details"]["fields"]
     assert set(fields) == {"username", "password", "device_id", "extra"}
+    # the same messages in Chinese, for the console's Chinese pages
+    zh = body["details"]["fields_zh"]
+    assert zh == {
+        "username": ["应为文本"],
+        "password": ["必填"],
+        "device_id": ["不是有效的 UUID"],
+        "extra": ["不认识的字段"],
+    }, (fields, zh)
 
 
 def test_body_that_is_not_json_is_a_clear_error(client):
