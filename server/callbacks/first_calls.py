@@ -39,6 +39,10 @@ from server.tasks.rules import due_date
 from server.tasks.services import SHANGHAI, TaskSpec, create_tasks, today
 from server.users.models import User
 
+# The intake source of an item that gets its first callback by phone (R11); every other source
+# (server/policies/facts.Source) says why the phone could not do the job and makes a visit task.
+PHONE_FIRST = "phone"
+
 ITEMS = ("new_business", "grace_period", "lapse", "surrender", "claim", "other")  # facts.Item (R1)
 
 
@@ -129,30 +133,36 @@ def _invalid(code: str, zh: str, en: str, details: dict | None = None, status: i
     return HuifangError(code, zh, en, status, details or {})
 
 
-def create_first_calls(
-    scope: Scope, actor: User | None, items: list[dict]
-) -> tuple[list[PhoneCallback], int]:
-    """First calls for in-scope items, idempotent by external_ref. Returns (calls, how many were new).
+def existing_external_refs(refs: list[str]) -> set[str]:
+    """Which of these references already name a first call (intake checks them as duplicates)."""
+    refs = [ref for ref in refs if ref]
+    found: set[str] = set()
+    from server.intake import bulk  # one = ANY(:array) query on PostgreSQL, chunks of 900 on SQLite
 
-    Each item: policy_id, item, and optionally event_date (grace end for grace_period/lapse),
-    external_ref, preferred_time, call_from, call_until. Due dates follow R8 (server/tasks/rules.py).
-    No commit.
+    for chunk in bulk.batches(refs):
+        found.update(
+            db.session.scalars(
+                select(PhoneCallback.external_ref).where(bulk.among(PhoneCallback.external_ref, chunk))
+            )
+        )
+    return found
+
+
+class FirstCallMaker:
+    """Makes first calls for policies already checked against the caller's scope.
+
+    Shared by the API (one policy at a time) and intake (a chunk of rows): the published phone
+    questionnaires and the working-day calendar are read once per maker, not once per call.
     """
-    calendar = WorkCalendar.load()
-    versions: dict[str, object] = {}
-    out, created = [], 0
-    for data in items:
-        ref = data.get("external_ref")
-        if ref:
-            found = db.session.scalars(select(PhoneCallback).where(PhoneCallback.external_ref == ref)).first()
-            if found is not None:
-                out.append(found)
-                continue
-        policy = scope.get(Policy, data["policy_id"], "保单", "policy")
-        code = phone_code(data["item"], policy.product_type)
-        if code not in versions:
-            versions[code] = published_version(code)
-        version = versions[code]
+
+    def __init__(self) -> None:
+        self.calendar = WorkCalendar.load()
+        self.versions: dict[str, object] = {}
+
+    def version(self, code: str):
+        if code not in self.versions:
+            self.versions[code] = published_version(code)
+        version = self.versions[code]
         if version is None:
             raise _invalid(
                 "questionnaire_missing",
@@ -161,14 +171,25 @@ def create_first_calls(
                 {"code": code},
                 409,
             )
+        return version
+
+    def make(
+        self, policy: Policy, data: dict, *, actor: User | None = None, audited: bool = True
+    ) -> PhoneCallback:
+        """One first call (flushed, published to the call centre). ``data`` as in create_first_calls;
+        a given ``due_date`` wins over the computed one (the policy system may know better)."""
+        code = phone_code(data["item"], policy.product_type)
+        version = self.version(code)
         event = data.get("event_date")
-        due, _rule = due_date(
-            calendar,
-            item=data["item"],
-            today=today(),
-            grace_end=event if data["item"] in ("grace_period", "lapse") and event else policy.grace_end,
-            cooling_off_end=policy.cooling_off_end,
-        )
+        due = data.get("due_date")
+        if due is None:
+            due, _rule = due_date(
+                self.calendar,
+                item=data["item"],
+                today=today(),
+                grace_end=event if data["item"] in ("grace_period", "lapse") and event else policy.grace_end,
+                cooling_off_end=policy.cooling_off_end,
+            )
         callback = PhoneCallback(
             kind="first_call",
             status="pending",
@@ -179,7 +200,7 @@ def create_first_calls(
             event_date=event,
             questionnaire_code=code,
             questionnaire_version_id=version.id,
-            external_ref=ref,
+            external_ref=data.get("external_ref"),
             preferred_time=data.get("preferred_time"),
             call_from=data.get("call_from"),
             call_until=data.get("call_until"),
@@ -191,16 +212,39 @@ def create_first_calls(
             callback.next_attempt_at = _at_time(utcnow(), callback.preferred_time, same_day_ok=True)
         db.session.add(callback)
         db.session.flush()
-        audit.record(
-            "callback_requested",
-            target=callback,
-            actor=actor,
-            institution_id=callback.institution_id,
-            kind="first_call",
-            item=callback.item,
-        )
+        if audited:
+            audit.record(
+                "callback_requested",
+                target=callback,
+                actor=actor,
+                institution_id=callback.institution_id,
+                kind="first_call",
+                item=callback.item,
+            )
         _publish(callback, policy)
-        out.append(callback)
+        return callback
+
+
+def create_first_calls(
+    scope: Scope, actor: User | None, items: list[dict]
+) -> tuple[list[PhoneCallback], int]:
+    """First calls for in-scope items, idempotent by external_ref. Returns (calls, how many were new).
+
+    Each item: policy_id, item, and optionally event_date (grace end for grace_period/lapse),
+    external_ref, preferred_time, call_from, call_until. Due dates follow R8 (server/tasks/rules.py).
+    No commit.
+    """
+    maker = FirstCallMaker()
+    out, created = [], 0
+    for data in items:
+        ref = data.get("external_ref")
+        if ref:
+            found = db.session.scalars(select(PhoneCallback).where(PhoneCallback.external_ref == ref)).first()
+            if found is not None:
+                out.append(found)
+                continue
+        policy = scope.get(Policy, data["policy_id"], "保单", "policy")
+        out.append(maker.make(policy, data, actor=actor))
         created += 1
     return out, created
 

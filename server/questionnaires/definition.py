@@ -190,7 +190,7 @@ def check_definition(definition: Any, categories: set[str] | None = None) -> lis
 
 def check_publishable(definition: dict) -> list[dict]:
     """Beyond a valid draft: R13 the policyholder signs; the specialist confirms; R7 the insured signs."""
-    if definition.get("code", "").startswith("phone_"):
+    if definition.get("channel", "visit") == "phone":
         return []  # a phone callback's script (R11): the customer signs nothing on the phone
     have = {q.get("signer") for _, _, _, q in iter_questions(definition) if q["type"] == "signature"}
     names = {"holder": "投保人", "insured": "被保险人", "specialist": "客户服务专员"}

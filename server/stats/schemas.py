@@ -43,6 +43,10 @@ class FiguresSchema(Schema):
     callbacks_confirmed = fields.Integer()
     first_calls = fields.Integer(metadata={"description": "first phone callbacks (R11) created"})
     first_calls_done = fields.Integer()
+    first_calls_reached = fields.Integer(metadata={"description": "first calls whose customer was reached"})
+    first_calls_recontact = fields.Integer(
+        metadata={"description": "first calls on the R12 re-confirmation list (every attempt spent)"}
+    )
     cases_opened = fields.Integer()
     cases_resolved = fields.Integer()
     cases_open = fields.Integer()
@@ -51,6 +55,9 @@ class FiguresSchema(Schema):
     )
     on_time_rate = fields.Float(allow_none=True, metadata={"description": "on time / completed"})
     confirm_rate = fields.Float(allow_none=True, metadata={"description": "confirmed / callbacks done (R14)"})
+    reach_rate = fields.Float(
+        allow_none=True, metadata={"description": "first calls reached / (reached + sent to re-confirmation)"}
+    )
     avg_days_to_close = fields.Float(allow_none=True)
 
 

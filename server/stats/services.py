@@ -30,6 +30,7 @@ from datetime import date, timedelta
 from sqlalchemy import String, and_, case, cast, exists, func, literal, literal_column, select, text
 
 from server.callbacks.models import PhoneCallback
+from server.callbacks.stats import REACHED
 from server.cases.models import OPEN_STATUSES as CASE_OPEN_STATUSES
 from server.cases.models import ProblemCase
 from server.errors import HuifangError
@@ -305,6 +306,8 @@ class Figures:
     callbacks_confirmed: int = 0
     first_calls: int = 0
     first_calls_done: int = 0
+    first_calls_reached: int = 0
+    first_calls_recontact: int = 0
     cases_opened: int = 0
     cases_resolved: int = 0
     cases_open: int = 0
@@ -331,6 +334,8 @@ class Figures:
         "callbacks_confirmed",
         "first_calls",
         "first_calls_done",
+        "first_calls_reached",
+        "first_calls_recontact",
         "cases_opened",
         "cases_resolved",
         "cases_open",
@@ -352,6 +357,11 @@ class Figures:
         out["completion_rate"] = _rate(self.tasks_completed, live)
         out["on_time_rate"] = _rate(self.tasks_on_time, self.tasks_completed)
         out["confirm_rate"] = _rate(self.callbacks_confirmed, self.callbacks_done)
+        # Of the first calls that came to an end (the customer reached, or every attempt spent and
+        # the call sent to R12's re-confirmation), the share that reached the customer.
+        out["reach_rate"] = _rate(
+            self.first_calls_reached, self.first_calls_reached + self.first_calls_recontact
+        )
         out["avg_days_to_close"] = (
             round(self.days_to_close_total / self.cases_resolved, 2) if self.cases_resolved else None
         )
@@ -401,6 +411,8 @@ def figures_by(by: str, root: Institution, span: Period) -> dict:
         if row.kind == "first_call":
             f.first_calls += row.n
             f.first_calls_done += row.n if row.status == "done" else 0
+            f.first_calls_reached += row.n if row.outcome in REACHED else 0
+            f.first_calls_recontact += row.n if row.status == "recontact" else 0
             continue
         f.callbacks += row.n  # confirming callbacks (R14): their confirm rate
         if row.status == "done":

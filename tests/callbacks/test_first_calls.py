@@ -270,3 +270,39 @@ def test_outcomes_of_the_other_kind_are_refused(first_call, agent):
     listed = agent.get("/api/v1/callbacks", query_string={"kind": "first_call"}).json["items"]
     assert [c["id"] for c in listed] == [callback_id]
     assert agent.get("/api/v1/callbacks", query_string={"kind": "confirmation"}).json["items"] == []
+
+
+def test_the_call_centre_reports_a_first_call_once_and_its_follow_up_is_made_once(
+    first_call, app, monkeypatch
+):
+    """An external call centre (issue 9's integration) serves first calls too: its signed outcome
+    records the answers through the same engine, and a replay of the event makes nothing twice."""
+    from tests.review.test_callbacks import _signed
+
+    secret = b"call-centre-shared-secret-0123456789"
+    monkeypatch.setitem(app.config, "HUIFANG_INBOUND_SECRET", secret.decode())
+    policy, callback_id = first_call()
+    script = first_calls.script(db.session.get(PhoneCallback, callback_id))
+    body = {
+        "id": "cc-first-1",
+        "callback_id": callback_id,
+        "result": "reached",
+        "outcome": "wants_explanation",
+        "answers": answers_for(script, policy),
+        "recording_ref": "CC-REC-0001",
+    }
+    first = _signed(app, body, secret, event_id="cc-first-1")
+    assert first.status_code == 200, first.get_json()
+    assert (first.get_json()["status"], first.get_json()["outcome"]) == ("done", "wants_explanation")
+    again = _signed(app, body, secret, event_id="cc-first-1")
+    assert again.status_code == 200 and again.get_json() == first.get_json()
+    db.session.expire_all()
+    assert _followups(policy.id) == ([("explanation", "unassigned")], [])
+    callback = db.session.get(PhoneCallback, callback_id)
+    assert callback.recording_ref == "CC-REC-0001" and callback.attempts == 1
+    # answers the engine refuses are refused for the call centre too, and change nothing
+    _, other_id = first_call()
+    bad = {**body, "id": "cc-first-2", "callback_id": other_id, "outcome": "answered"}
+    bad["answers"] = {"holder_present": True}
+    assert_error(_signed(app, bad, secret, event_id="cc-first-2"), 422, "answers_invalid")
+    assert db.session.get(PhoneCallback, other_id).status == "pending"

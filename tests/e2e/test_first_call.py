@@ -18,6 +18,7 @@ from server.callbacks import first_calls
 from server.callbacks.models import PhoneCallback
 from server.extensions import db
 from server.institutions.models import Institution
+from server.policies.models import Policy
 from server.scoping import Scope
 from server.tasks.models import VisitTask
 from server.users.models import User
@@ -126,3 +127,45 @@ def test_first_call_unclear_customer_becomes_an_explanation_visit(page, base, ap
     expect(row).to_contain_text("孙桂兰")
     expect(row).to_have_attribute("data-task-id", str(task_id))
     shot(page, "field-first-call-explanation-tablet")
+
+
+def test_unreached_call_goes_to_recontact_and_a_confirmed_phone_queues_it_again(
+    page, base, app, first_call, shot
+):
+    """R12: after the last unanswered attempt the call waits for a re-confirmed phone; supervisor1
+    enters it in the console and the call is back in agent1's queue, with the policy's phone updated."""
+    with app.app_context():
+        call = db.session.get(PhoneCallback, first_call)
+        call.status, call.attempts = "recontact", first_calls.max_attempts()
+        db.session.commit()
+        db.session.remove()
+
+    page.set_viewport_size(TABLET)
+    page.goto(f"{base}/console/")
+    sign_in(page, "supervisor1")
+    home = page.get_by_test_id("home-pages")
+    expect(home.locator('[data-page="callbacks"]')).to_contain_text("复核联系方式")
+    expect(home.locator('[data-page="users"]')).to_have_count(0)  # administrators only
+    page.goto(f"{base}/console/#/callbacks?status=recontact&id={first_call}")
+    bench = page.get_by_test_id("callback-workbench")
+    expect(bench.get_by_test_id("callback-policy")).to_have_text(POLICY)
+    form = bench.get_by_test_id("callback-recontact")
+    expect(form).to_contain_text("联系方式复核")
+    form.get_by_test_id("callback-recontact-submit").click()
+    expect(form).to_contain_text("请填写核实后的电话")  # nothing sent without a phone
+    form.get_by_test_id("callback-recontact-phone").locator("input").fill("12")
+    form.get_by_test_id("callback-recontact-submit").click()
+    expect(form).to_be_visible()  # the server refused the number; the form stays
+    form.get_by_test_id("callback-recontact-phone").locator("input").fill("13912345678")
+    shot(page, "console-recontact-tablet")
+    form.get_by_test_id("callback-recontact-submit").click()
+    expect(bench.get_by_test_id("callback-recontact")).to_have_count(0)
+    expect(bench.get_by_test_id("callback-status")).to_have_text("待回访")
+    expect(bench.get_by_test_id("callback-phone")).to_contain_text("139")
+
+    with app.app_context():
+        call = db.session.get(PhoneCallback, first_call)
+        assert (call.status, call.attempts) == ("pending", 0)
+        policy = db.session.get(Policy, call.policy_id)
+        assert policy.holder_phone == "13912345678"
+        db.session.remove()

@@ -155,6 +155,17 @@ def test_publishing_needs_the_signatures(designer):
         designer.post(f"/api/v1/questionnaire-versions/{draft['id']}/publish"), 422, "definition_invalid"
     )
     assert {p["code"] for p in body["details"]["problems"]} == {"signature_missing"}
+    # a phone callback's script (channel phone, R11) is published without signatures
+    definition["channel"] = "phone"
+    assert (
+        designer.patch(
+            f"/api/v1/questionnaire-versions/{draft['id']}", json={"definition": definition}
+        ).status_code
+        == 200
+    )
+    published = designer.post(f"/api/v1/questionnaire-versions/{draft['id']}/publish")
+    assert published.status_code == 200, published.json
+    assert published.json["definition"]["channel"] == "phone"
 
 
 def test_a_published_question_keeps_its_type(designer):

@@ -56,6 +56,8 @@ def work(app_ctx, make_policy, make_task, make_visit, make_case, make_callback, 
     make_callback(qd, v5, status="done", outcome="not_visited")
     make_callback(qd, v5, status="pending")
     make_callback(policy=qd.policy, item="claim", status="done", outcome="answered")  # a first call (R11)
+    make_callback(policy=qd.policy, item="claim", status="recontact", attempts=3)  # every attempt spent
+    make_callback(policy=qd.policy, item="claim", status="pending", attempts=1)  # still being tried
 
     now = datetime.now(UTC)
     make_case(
@@ -104,7 +106,9 @@ def test_the_figures_of_the_province(login_as, work):
     )
     assert (totals["callbacks"], totals["callbacks_done"], totals["callbacks_confirmed"]) == (3, 2, 1)
     assert totals["confirm_rate"] == 0.5
-    assert (totals["first_calls"], totals["first_calls_done"]) == (1, 1)
+    assert (totals["first_calls"], totals["first_calls_done"]) == (3, 1)
+    assert (totals["first_calls_reached"], totals["first_calls_recontact"]) == (1, 1)
+    assert totals["reach_rate"] == 0.5  # the pending call is not counted yet
     assert (totals["cases_opened"], totals["cases_open"], totals["cases_resolved"]) == (2, 1, 1)
     assert totals["avg_days_to_close"] == pytest.approx(10, abs=0.01)
     breakdowns = body["breakdowns"]
@@ -168,7 +172,8 @@ def test_every_dimension(login_as, work):
     assert people[None]["tasks"] == 2  # not assigned
     items = by_label(overview(admin, by="item"))
     assert items["grace_period"]["tasks"] == 1 and items["claim"]["tasks_completed"] == 1
-    assert items["claim"]["first_calls"] == 1 and items["claim"]["callbacks"] == 2
+    assert items["claim"]["first_calls"] == 3 and items["claim"]["callbacks"] == 2
+    assert items["claim"]["reach_rate"] == 0.5
     sources = by_label(overview(admin, by="source"))
     assert sources["explanation"]["tasks"] == 1
     channels = by_label(overview(admin, by="channel"))

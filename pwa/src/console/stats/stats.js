@@ -20,6 +20,7 @@ export const KPIS = [
   ['tasks_overdue_open', 'count'],
   ['visits', 'count'],
   ['confirm_rate', 'rate'],
+  ['reach_rate', 'rate'],
   ['cases_open', 'count'],
   ['avg_days_to_close', 'days'],
 ]
@@ -35,6 +36,7 @@ export const COLUMNS = [
   ['callbacks_done', 'count'],
   ['confirm_rate', 'rate'],
   ['first_calls', 'count'],
+  ['reach_rate', 'rate'],
   ['cases_opened', 'count'],
   ['cases_open', 'count'],
   ['avg_days_to_close', 'days'],
