@@ -5,8 +5,14 @@
 Generates the file with server.datagen (streamed), makes a fresh database (dropped at the end unless
 --keep), migrates it, loads the demo tree, and runs the real import (one transaction, as the console
 and the CLI do). Peak memory is this process's maximum resident set (resource.getrusage), which
-includes the generator's run before the import (both stream). Stage times are wall-clock seconds
-inside each step, measured by wrapping the functions the pipeline calls.
+includes the generator's run before the import (both stream); the checking process's peak is shown
+apart (RUSAGE_CHILDREN). Stage times are wall-clock and CPU seconds inside each step, measured by
+wrapping the functions the pipeline calls; rows are checked in the second process
+(server.intake.pipeline) for files of 4 MB or more, so "check rows" appears only for small files.
+CPU is counted for this process, the checking process and this database's PostgreSQL backends
+(from /proc), because the machine is shared: wall time depends on what else runs.
+
+    --profile FILE   cProfile of the import (this process only) to FILE
 
 Prints a Markdown table to paste into bench/RESULTS.md with the command that produced it.
 """
@@ -27,19 +33,38 @@ os.environ.setdefault("HUIFANG_INSTANCE_DIR", tempfile.mkdtemp(prefix="huifang-b
 os.environ.setdefault("HUIFANG_SECRET_KEY", "bench-secret-key-that-is-long-enough-for-hs256!!")
 os.environ.setdefault("HUIFANG_LOG_LEVEL", "WARNING")
 
-STAGES = defaultdict(float)
+STAGES = defaultdict(float)  # wall seconds inside each stage
+STAGE_CPU = defaultdict(float)  # this process's CPU seconds inside each stage
 
 
 def timed(name, fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         try:
             return fn(*args, **kwargs)
         finally:
             STAGES[name] += time.perf_counter() - start
+            STAGE_CPU[name] += time.process_time() - cpu
 
     return wrapper
+
+
+def backend_cpu(db, text) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by each PostgreSQL backend connected to this
+    database, read from /proc (the server runs on this machine): the database's share of the work."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    pids = db.session.scalars(
+        text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+    ).all()
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return out
 
 
 def rss_mb() -> float:
@@ -55,6 +80,7 @@ def main() -> None:
     parser.add_argument("--messy", action="store_true", help="GBK, full-width digits, mixed date forms")
     parser.add_argument("--dry-run", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the database and the file")
+    parser.add_argument("--profile", type=Path, help="write cProfile stats of the import to this file")
     args = parser.parse_args()
 
     import flask_migrate
@@ -107,11 +133,24 @@ def main() -> None:
             batch = IntakeBatch(kind="cli", filename=path.name, institution_id=root.id, status="queued")
             db.session.add(batch)
             db.session.commit()
+            pg0 = backend_cpu(db, text)
+            db.session.commit()
             cpu0 = os.times()
             started = time.perf_counter()
+            profiler = None
+            if args.profile:
+                import cProfile
+
+                profiler = cProfile.Profile()
+                profiler.enable()
             batch = services.run_file(batch.id, path, dry_run=args.dry_run, scope=Scope(root.path))
+            if profiler is not None:
+                profiler.disable()
+                profiler.dump_stats(args.profile)
             seconds = time.perf_counter() - started
             cpu1 = os.times()
+            pg1 = backend_cpu(db, text)
+            db.session.commit()
             counts = dict(batch.counts)
             status, errors = batch.status, batch.error_count
             db.session.remove()
@@ -124,7 +163,13 @@ def main() -> None:
 
     rows = counts.get("rows", 0)
     cpu = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
-    print(f"`.venv/bin/python -m bench.intake_import --rows {args.rows}{' --messy' if args.messy else ''}`")
+    child_cpu = (cpu1.children_user - cpu0.children_user) + (cpu1.children_system - cpu0.children_system)
+    pg_cpu = sum(value - pg0.get(pid, 0.0) for pid, value in pg1.items())
+    child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    given = f" --file {args.file}" if args.file else ""
+    print(
+        f"`.venv/bin/python -m bench.intake_import --rows {args.rows}{given}{' --messy' if args.messy else ''}`"
+    )
     print()
     print("| what | figure |")
     print("| --- | ---: |")
@@ -133,9 +178,14 @@ def main() -> None:
     print(f"| import wall time | {seconds:,.1f} s |")
     print(f"| **rows per second** | **{rows / seconds:,.0f}** |")
     print(f"| this process's CPU (user + system) | {cpu:,.1f} s ({cpu / seconds:.0%} of one core) |")
+    print(f"| the checking process's CPU | {child_cpu:,.1f} s |")
+    print(f"| PostgreSQL's CPU (this database's backends) | {pg_cpu:,.1f} s |")
+    total = cpu + child_cpu + pg_cpu
+    print(f"| all CPU | {total:,.1f} s: **{rows / total:,.0f} rows per CPU-second** |")
     peak = rss_mb()
     print(
-        f"| **peak resident memory** | **{peak:,.0f} MB** (after generating: {rss_after_generate:,.0f} MB) |"
+        f"| **peak resident memory** | **{peak:,.0f} MB** (after generating: {rss_after_generate:,.0f} MB); "
+        f"checking process {child_rss:,.0f} MB |"
     )
     for key in (
         "task_created",
@@ -147,14 +197,18 @@ def main() -> None:
     ):
         print(f"| {key} | {counts.get(key, 0):,} |")
     print()
-    print("| stage (wall s inside the call) | s | share |")
-    print("| --- | ---: | ---: |")
-    accounted = 0.0
+    print("| stage | wall s | share | CPU s of this process |")
+    print("| --- | ---: | ---: | ---: |")
+    accounted = accounted_cpu = 0.0
     for stage, value in sorted(STAGES.items(), key=lambda kv: -kv[1]):
         accounted += value
-        print(f"| {stage} | {value:,.1f} | {value / seconds:.0%} |")
+        accounted_cpu += STAGE_CPU[stage]
+        print(f"| {stage} | {value:,.1f} | {value / seconds:.0%} | {STAGE_CPU[stage]:,.1f} |")
     rest = seconds - accounted
-    print(f"| reading the file, scope checks, the rest | {rest:,.1f} | {rest / seconds:.0%} |")
+    print(
+        f"| reading the file, scope checks, the rest | {rest:,.1f} | {rest / seconds:.0%} "
+        f"| {max(0.0, cpu - accounted_cpu):,.1f} |"
+    )
 
 
 if __name__ == "__main__":

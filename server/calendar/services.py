@@ -28,6 +28,13 @@ def package_years() -> frozenset[int]:
     )
 
 
+@lru_cache(maxsize=8192)
+def _package_is_workday(day: date) -> bool:
+    """chinese_calendar's answer, remembered: the package scans its tables on every call, and its
+    data cannot change while the process runs."""
+    return chinese_calendar.is_workday(day)
+
+
 def unknown_year(year: int) -> HuifangError:
     return HuifangError(
         "calendar_year_unknown",
@@ -45,8 +52,9 @@ class WorkCalendar:
 
     overrides: dict[date, bool] = field(default_factory=dict)
     entered_years: frozenset[int] = frozenset()
-    # chinese_calendar scans its tables on every call; a batch of tasks asks about the same days.
+    # A batch of tasks asks about the same days and the same shifts over and over.
     _known: dict[date, bool] = field(default_factory=dict, repr=False)
+    _shifted: dict[tuple[date, int], date] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls) -> WorkCalendar:
@@ -69,11 +77,18 @@ class WorkCalendar:
         if day.year in self.entered_years:
             return day.weekday() < 5  # the year's holidays and make-up days are all overrides
         if day.year in package_years():
-            return chinese_calendar.is_workday(day)
+            return _package_is_workday(day)
         raise unknown_year(day.year)
 
     def add_workdays(self, start: date, n: int) -> date:
         """The n-th working day after start (n > 0) or before it (n < 0); start itself never counts."""
+        key = (start, n)
+        found = self._shifted.get(key)
+        if found is None:
+            found = self._shifted[key] = self._add_workdays(start, n)
+        return found
+
+    def _add_workdays(self, start: date, n: int) -> date:
         step = timedelta(days=1 if n >= 0 else -1)
         day, left = start, abs(n)
         while left:

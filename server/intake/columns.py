@@ -118,6 +118,7 @@ ITEMS = {
     "other": ("其他", "other"),
 }
 SOURCES = {
+    "phone": ("电话回访", "首次电话回访", "待电话回访", "电话", "phone", "phone_first"),
     "no_phone": ("无电话", "无联系电话", "没有电话", "no_phone"),
     "phone_refused": ("拒绝电话回访", "拒访", "拒绝电话", "phone_refused", "refused"),
     "phone_failed": ("电话回访失败", "电话不通", "电话失败", "回访失败", "phone_failed", "failed"),

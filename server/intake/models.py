@@ -12,7 +12,7 @@ from server.extensions import db
 STATUSES = ("uploaded", "queued", "running", "checked", "imported", "rejected", "failed")
 ACTIVE = ("queued", "running")
 # What happened to a row: the outcome counts and the preview use these words.
-OUTCOMES = ("task_created", "duplicate", "out_of_scope", "error")
+OUTCOMES = ("task_created", "call_created", "duplicate", "out_of_scope", "error")
 
 
 class IntakeBatch(db.Model):

@@ -28,6 +28,7 @@ class CellError(ValueError):
 
 # Zero-width characters and a BOM that slipped into a cell: invisible, never meant.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+_HAS_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _SPACES = re.compile(r"\s+")
 
 
@@ -50,7 +51,9 @@ def text(value) -> str | None:
         return value.strip() or None
     if not unicodedata.is_normalized("NFKC", value):
         value = unicodedata.normalize("NFKC", value)
-    cleaned = _SPACES.sub(" ", value.translate(_INVISIBLE)).strip()
+    if _HAS_INVISIBLE.search(value):
+        value = value.translate(_INVISIBLE)
+    cleaned = _SPACES.sub(" ", value).strip()
     return cleaned or None
 
 

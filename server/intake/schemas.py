@@ -104,6 +104,7 @@ class IntakeOutcomeSchema(Schema):
     item = fields.String(allow_none=True)
     policy = fields.String(metadata={"description": "created | updated | unchanged"})
     task_id = fields.Integer()
+    callback_id = fields.Integer(metadata={"description": "the first phone callback made (source phone)"})
     reason = fields.String()
     reason_en = fields.String()
     code = fields.String()

@@ -37,15 +37,16 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from server.audit import services as audit
+from server.callbacks import first_calls
 from server.dbtypes import utcnow
 from server.errors import HuifangError
 from server.extensions import db
 from server.institutions.models import Institution
-from server.intake import bulk
+from server.intake import bulk, pipeline
 from server.intake.columns import BY_KEY
 from server.intake.models import ACTIVE, IntakeBatch, IntakeRowError
-from server.intake.parsing import FileError, open_file
-from server.intake.validators import RowError, check_row
+from server.intake.parsing import FileError
+from server.intake.validators import Checked, RowError, check_row
 from server.policies import services as policies
 from server.policies.models import Policy
 from server.risk.services import detect_for_policies
@@ -114,6 +115,7 @@ class Run:
     outcomes: list | None = None  # every row's outcome (JSON batches only)
     _institutions: dict = field(default_factory=dict)
     _preview_rows: set | None = None  # the row numbers of the first PREVIEW_ROWS data rows
+    _calls: first_calls.FirstCallMaker | None = None  # made at the first phone-first row
 
     # -- recording ------------------------------------------------------------------------------
 
@@ -167,7 +169,11 @@ class Run:
             self._preview_rows = {number for number, _ in rows[:PREVIEW_ROWS]}
         checked = []
         for number, raw in rows:
-            c = check_row(raw, default_institution_code=self.default_institution_code)
+            c = (  # checked already when a second process read the file (server.intake.pipeline)
+                raw
+                if isinstance(raw, Checked)
+                else check_row(raw, default_institution_code=self.default_institution_code)
+            )
             if c.errors:
                 self._fail(number, c.errors, c.record)
                 continue
@@ -228,7 +234,8 @@ class Run:
             )
 
         # R1 scope, then duplicates (in the database, or earlier in this chunk).
-        known_refs = existing_external_refs([c.record["external_ref"] for _, c in ready])
+        refs = [c.record["external_ref"] for _, c in ready]
+        known_refs = existing_external_refs(refs) | first_calls.existing_external_refs(refs)
         chunk_refs: set[str] = set()
         todo = []
         for number, c in ready:
@@ -295,6 +302,12 @@ class Run:
         for outcome in ("created", "updated", "unchanged"):
             self.counts[f"policy_{outcome}"] += sum(1 for _, o in result.values() if o == outcome)
 
+        # R11, phone first: a row whose source is "phone" becomes the item's first phone callback;
+        # the other sources say why the phone could not do the job, so they become visit tasks.
+        calls = [(number, c) for number, c in todo if c.record["source"] == first_calls.PHONE_FIRST]
+        if calls:
+            self._create_calls(calls, result)
+            todo = [(number, c) for number, c in todo if c.record["source"] != first_calls.PHONE_FIRST]
         specs = [
             TaskSpec(
                 policy_id=result[c.record["policy_number"]][0],
@@ -369,6 +382,38 @@ class Run:
             code = c.record["salesperson_code"]
             if code and code in ids:
                 c.record["salesperson_id"] = ids[code][0]
+
+    def _create_calls(self, calls, result) -> None:
+        if self._calls is None:
+            self._calls = first_calls.FirstCallMaker()
+        policies_by_id = {
+            p.id: p
+            for p in db.session.scalars(
+                select(Policy).where(Policy.id.in_({result[c.record["policy_number"]][0] for _, c in calls}))
+            )
+        }
+        for number, c in calls:
+            r = c.record
+            policy = policies_by_id[result[r["policy_number"]][0]]
+            try:  # make() checks everything before it adds anything
+                callback = self._calls.make(
+                    policy,
+                    {
+                        "item": r["item"],
+                        "event_date": r["event_date"],
+                        "external_ref": r["external_ref"],
+                        "due_date": r["due_date"],
+                    },
+                    audited=False,  # the batch's own audit entry counts them
+                )
+            except HuifangError as err:
+                column = "due_date" if err.code == "calendar_year_unknown" else "source"
+                value = err.details.get("year") if err.code == "calendar_year_unknown" else r["source"]
+                self._fail(number, [_error(column, value, err.code, err.message, err.message_en)], r)
+                continue
+            self._outcome(
+                number, "call_created", r, policy=result[r["policy_number"]][1], callback_id=callback.id
+            )
 
     def _create_tasks(self, todo, specs) -> list[int | None]:
         try:
@@ -459,22 +504,21 @@ def run_file(batch_id: int, path: Path, *, dry_run: bool, scope: Scope) -> Intak
     meta: dict = {}
     started = time.monotonic()
     try:
-        with open_file(path, need_institution=need_institution) as reader:
+        with pipeline.open_rows(
+            path,
+            need_institution=need_institution,
+            default_institution_code=run.default_institution_code,
+            chunk=CHUNK,
+        ) as reader:
             meta = {
                 "file_format": reader.format,
                 "encoding": reader.encoding,
                 "unknown_columns": reader.layout.unknown,
                 "rows_total": reader.total_rows,
             }
-            chunk: list = []
-            for item in reader:
-                chunk.append(item)
-                if len(chunk) >= CHUNK:
-                    run.process(chunk)
-                    chunk = []
-                    progress(reader.progress, run.counts["rows"])
-            if chunk:
+            for chunk in reader:
                 run.process(chunk)
+                progress(reader.progress, run.counts["rows"])
         run.finish()
     except FileError as err:
         failure = {

@@ -124,11 +124,31 @@ def _name(c: Checked, raw: dict, key: str, *, required: bool, limit: int = 100) 
     return value
 
 
+def _resident_id(value):
+    """n.resident_id, remembered like the cells above: the insured is most often the holder, so
+    a row usually carries the same number twice."""
+    if type(value) is not str:
+        return n.resident_id(value)
+    memo_key = (n.resident_id, value)
+    result = _MEMO.get(memo_key, _MEMO)
+    if result is _MEMO:
+        try:
+            result = n.resident_id(value)
+        except n.CellError as err:
+            result = err
+        if len(_MEMO) >= _MEMO_MAX:
+            _MEMO.clear()
+        _MEMO[memo_key] = result
+    if isinstance(result, n.CellError):
+        raise result
+    return result
+
+
 def _id_number(c: Checked, raw: dict, key: str, id_type: str | None) -> str | None:
     value = raw.get(key)
     try:
         if id_type in (None, "resident_id"):
-            number, note = n.resident_id(value)
+            number, note = _resident_id(value)
             if note:
                 c.notes.append(f"{key}:{note}")
             return number

@@ -40,6 +40,8 @@ _DEFAULTS = {
     "payment_frequency": "annual",
     "details": {},
 }
+_FIELD_SET = frozenset(FIELDS)
+_NEW = {key: _DEFAULTS.get(key) for key in FIELDS}  # a new policy before its row is applied
 POLICY_REQUIRED = ("product_name", "product_type", "channel", "holder_name", "insured_name", "institution_id")
 
 
@@ -78,11 +80,12 @@ def _upsert_chunk(rows: dict[str, dict], source: str, actor_id: int | None) -> d
         for r in db.session.execute(select(table).where(bulk.among(table.c.policy_number, list(rows))))
     }
     now = utcnow()
-    digest = pii.hasher()
+    digest = _remember_last(pii.hasher())  # the insured is most often the holder: one HMAC, not two
     out: dict[str, tuple[int, str]] = {}
     new_rows, updates, changes = [], [], []
     for number, row in rows.items():
-        row = {k: v for k, v in row.items() if k not in _DERIVED}
+        if not _DERIVED.isdisjoint(row):
+            row = {k: v for k, v in row.items() if k not in _DERIVED}
         old = existing.get(number)
         if old is None:
             missing = [key for key in POLICY_REQUIRED if row.get(key) in (None, "")]
@@ -94,15 +97,17 @@ def _upsert_chunk(rows: dict[str, dict], source: str, actor_id: int | None) -> d
                     422,
                     {"policy_number": number, "missing": missing},
                 )
-            values = {key: _DEFAULTS.get(key) for key in FIELDS}
-            values.update({k: v for k, v in row.items() if k in FIELDS})
+            values = _NEW.copy()
+            values.update(
+                row if _FIELD_SET.issuperset(row) else {k: v for k, v in row.items() if k in _FIELD_SET}
+            )
             for key, default in _DEFAULTS.items():
                 if values[key] is None:
                     values[key] = default
             values["created_at"] = values["updated_at"] = now
             new_rows.append(pii.fill(values, digest))
             continue
-        diff = {k: v for k, v in row.items() if k in FIELDS and k != "policy_number" and old[k] != v}
+        diff = {k: v for k, v in row.items() if k in _FIELD_SET and k != "policy_number" and old[k] != v}
         if not diff:
             out[number] = (old["id"], "unchanged")
             continue
@@ -126,6 +131,17 @@ def _upsert_chunk(rows: dict[str, dict], source: str, actor_id: int | None) -> d
     if changes:
         _record_changes(changes, source, actor_id, now)
     return out
+
+
+def _remember_last(fn):
+    last: list = [object(), None]
+
+    def remembered(value):
+        if value != last[0]:
+            last[0], last[1] = value, fn(value)
+        return last[1]
+
+    return remembered
 
 
 def _update_by_id(table, rows: list[dict]) -> None:

@@ -4,8 +4,9 @@
   written their own number to block the callback);
 - salesperson_phone: a customer's phone (holder or insured) belongs to a salesperson.
 
-Detection looks up only the phones of the policies just received (``phone IN (...)`` on indexed
-columns), so its cost does not grow with the size of the book.
+Detection looks up only the phones of the policies just received (``phone = ANY(:array)`` on
+PostgreSQL, ``phone IN (...)`` on SQLite, on indexed columns), so its cost does not grow with the
+size of the book, and a chunk of intake costs a fixed handful of round trips.
 """
 
 from __future__ import annotations
@@ -20,17 +21,19 @@ from server.dbtypes import utcnow
 from server.errors import HuifangError
 from server.extensions import db
 from server.institutions.models import Institution
+from server.intake import bulk
 from server.policies.models import Policy, Salesperson
 from server.risk.models import RiskAlert, RiskAlertPolicy
 from server.scoping import Scope
 
-CHUNK = 900  # under SQLite's bound-parameter limit
 
-
-def _chunks(values):
-    values = list(values)
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
+def _rows(columns, where_column, values):
+    """``SELECT columns WHERE where_column IN values``: one ``= ANY(:array)`` round trip on
+    PostgreSQL, chunks under SQLite's bound-parameter limit (server.intake.bulk)."""
+    out = []
+    for chunk in bulk.batches(values):
+        out += db.session.execute(select(*columns).where(bulk.among(where_column, chunk))).all()
+    return out
 
 
 def _holder_key(policy_row) -> str:
@@ -47,22 +50,28 @@ def _common_institution(institution_ids: set[int]) -> int:
 
 
 def _alert(
-    kind: str, phone: str, policy_ids: set[int], institution_ids: set[int], salesperson_id=None
+    alerts: dict[str, RiskAlert],
+    kind: str,
+    phone: str,
+    policy_ids: set[int],
+    institution_ids: set[int],
+    salesperson_id=None,
 ) -> bool:
-    alert = db.session.scalars(
-        select(RiskAlert).where(RiskAlert.kind == kind, RiskAlert.phone == phone)
-    ).first()
+    """Raise or extend the alert of this kind on this phone (``alerts``: those known, by phone)."""
+    alert = alerts.get(phone)
     have = {link.policy_id for link in alert.policies} if alert else set()
     new = policy_ids - have
     if alert is not None and not new:
         return False
     if have:
-        institution_ids = institution_ids | set(
-            db.session.scalars(select(Policy.institution_id).where(Policy.id.in_(have)))
-        )
+        institution_ids = institution_ids | {
+            r.institution_id for r in _rows((Policy.institution_id,), Policy.id, have)
+        }
     institution_id = _common_institution(institution_ids)
     if alert is None:
-        alert = RiskAlert(kind=kind, phone=phone, salesperson_id=salesperson_id, status="open")
+        alert = alerts[phone] = RiskAlert(
+            kind=kind, phone=phone, salesperson_id=salesperson_id, status="open"
+        )
     elif alert.status in ("resolved", "dismissed"):
         alert.status = "open"  # a new policy with the same phone reopens the question
         alert.resolution = (alert.resolution or "") + " [新保单使用同一号码，已重新打开]"
@@ -72,48 +81,68 @@ def _alert(
     return True
 
 
+def _alerts(kind: str, phones) -> dict[str, RiskAlert]:
+    """The alerts of this kind already raised on these phones, by phone (one query)."""
+    found = {}
+    for chunk in bulk.batches(sorted(phones)):
+        for alert in db.session.scalars(
+            select(RiskAlert).where(RiskAlert.kind == kind, bulk.among(RiskAlert.phone, chunk))
+        ):
+            found[alert.phone] = alert
+    return found
+
+
 def detect_for_policies(policy_ids: list[int]) -> int:
-    """Check these policies' phones; create or extend alerts. Returns how many alerts changed. No commit."""
-    received = []
-    for chunk in _chunks(policy_ids):
-        received += db.session.execute(
-            select(Policy.id, Policy.holder_phone, Policy.insured_phone).where(Policy.id.in_(chunk))
-        ).all()
+    """Check these policies' phones; create or extend alerts. Returns how many alerts changed. No commit.
+
+    A fixed number of queries whatever the number of policies (on PostgreSQL; SQLite cuts them
+    in chunks of 900), plus a few for each alert that changes.
+    """
+    received = _rows((Policy.id, Policy.holder_phone, Policy.insured_phone), Policy.id, policy_ids)
     holder_phones = {row.holder_phone for row in received if row.holder_phone}
     customer_phones = holder_phones | {row.insured_phone for row in received if row.insured_phone}
     changed = 0
 
     by_phone = defaultdict(list)
-    for chunk in _chunks(holder_phones):
-        for row in db.session.execute(
-            select(
-                Policy.id,
-                Policy.holder_phone,
-                Policy.holder_id_number,
-                Policy.holder_name,
-                Policy.institution_id,
-            ).where(Policy.holder_phone.in_(chunk))
-        ):
-            by_phone[row.holder_phone].append(row)
-    for phone, rows in by_phone.items():
-        if len({_holder_key(row) for row in rows}) > 1:
-            changed += _alert("shared_phone", phone, {r.id for r in rows}, {r.institution_id for r in rows})
-
-    for chunk in _chunks(customer_phones):
-        sellers = db.session.execute(
-            select(Salesperson.id, Salesperson.phone).where(Salesperson.phone.in_(chunk))
-        ).all()
-        for seller in sellers:
-            rows = db.session.execute(
-                select(Policy.id, Policy.institution_id).where(
-                    (Policy.holder_phone == seller.phone) | (Policy.insured_phone == seller.phone)
-                )
-            ).all()
+    for row in _rows(
+        (Policy.id, Policy.holder_phone, Policy.holder_id_number, Policy.holder_name, Policy.institution_id),
+        Policy.holder_phone,
+        holder_phones,
+    ):
+        by_phone[row.holder_phone].append(row)
+    shared = {phone: rows for phone, rows in by_phone.items() if len({_holder_key(r) for r in rows}) > 1}
+    if shared:
+        alerts = _alerts("shared_phone", shared)
+        for phone, rows in sorted(shared.items()):
             changed += _alert(
-                "salesperson_phone",
-                seller.phone,
+                alerts,
+                "shared_phone",
+                phone,
                 {r.id for r in rows},
                 {r.institution_id for r in rows},
+            )
+
+    sellers = _rows((Salesperson.id, Salesperson.phone), Salesperson.phone, customer_phones)
+    if sellers:
+        seller_phones = {seller.phone for seller in sellers}
+        carriers = defaultdict(set)  # phone -> (policy id, institution id) of every policy giving it
+        for row in _rows(
+            (Policy.id, Policy.institution_id, Policy.holder_phone), Policy.holder_phone, seller_phones
+        ):
+            carriers[row.holder_phone].add((row.id, row.institution_id))
+        for row in _rows(
+            (Policy.id, Policy.institution_id, Policy.insured_phone), Policy.insured_phone, seller_phones
+        ):
+            carriers[row.insured_phone].add((row.id, row.institution_id))
+        alerts = _alerts("salesperson_phone", seller_phones)
+        for seller in sorted(sellers, key=lambda s: (s.phone, s.id)):
+            rows = carriers[seller.phone]
+            changed += _alert(
+                alerts,
+                "salesperson_phone",
+                seller.phone,
+                {pid for pid, _ in rows},
+                {iid for _, iid in rows},
                 seller.id,
             )
     return changed

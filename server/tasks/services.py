@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ from server.calendar.services import WorkCalendar
 from server.dbtypes import utcnow
 from server.errors import HuifangError
 from server.extensions import db
+from server.intake import bulk
 from server.policies.models import Policy, PolicyChange, Salesperson
 from server.policies.phones import normalise_phone
 from server.scoping import Scope
@@ -50,27 +52,44 @@ def initial_status(source: str) -> str:
 
 
 def existing_external_refs(refs: list[str]) -> set[str]:
+    """Which of these intake references are already tasks: one ``= ANY(:array)`` query on
+    PostgreSQL, chunks of 900 under SQLite's bound-parameter limit."""
     found: set[str] = set()
     refs = [ref for ref in refs if ref]
-    for start in range(0, len(refs), 900):  # stay under SQLite's bound-parameter limit
-        chunk = refs[start : start + 900]
+    for chunk in bulk.batches(refs):
         found.update(
-            db.session.scalars(select(VisitTask.external_ref).where(VisitTask.external_ref.in_(chunk)))
+            db.session.scalars(
+                select(VisitTask.external_ref).where(bulk.among(VisitTask.external_ref, chunk))
+            )
         )
     return found
 
 
+# What create_tasks needs of each policy: its facts for the questionnaire and the due date.
+_POLICY_FACTS = (Policy.id, Policy.product_type, Policy.channel, Policy.grace_end, Policy.cooling_off_end)
+
+
 def create_tasks(specs: list[TaskSpec], *, actor_id: int | None, batch_id: int | None) -> list[int]:
-    """Insert tasks in bulk with their questionnaire, due date and a 'created' event. No commit."""
+    """Insert tasks in bulk with their questionnaire, due date and a 'created' event. No commit.
+
+    Everything is worked out (and a due date in a year the calendar does not know raises) before
+    anything is written. PostgreSQL: ids from the sequence and rows by COPY (server.intake.bulk);
+    SQLite: one multi-row INSERT ... RETURNING. Either way the ids come back in the order given.
+    """
     if not specs:
         return []
     calendar = WorkCalendar.load()
     chooser = QuestionnaireChooser()
+    questionnaire = functools.cache(chooser.choose)  # a few combinations, thousands of tasks
     policy_ids = sorted({spec.policy_id for spec in specs})
     policies = {}
-    for start in range(0, len(policy_ids), 900):
-        chunk = policy_ids[start : start + 900]
-        policies.update({p.id: p for p in db.session.scalars(select(Policy).where(Policy.id.in_(chunk)))})
+    for chunk in bulk.batches(policy_ids):
+        policies.update(
+            {
+                row.id: row
+                for row in db.session.execute(select(*_POLICY_FACTS).where(bulk.among(Policy.id, chunk)))
+            }
+        )
     now_day, now = today(), utcnow()
     rows = []
     for spec in specs:
@@ -92,7 +111,7 @@ def create_tasks(specs: list[TaskSpec], *, actor_id: int | None, batch_id: int |
                 "policy_id": spec.policy_id,
                 "item": spec.item,
                 "source": spec.source,
-                "questionnaire_code": chooser.choose(
+                "questionnaire_code": questionnaire(
                     spec.item, policy.product_type, policy.channel, spec.source
                 ),
                 "institution_id": spec.institution_id,
@@ -111,12 +130,20 @@ def create_tasks(specs: list[TaskSpec], *, actor_id: int | None, batch_id: int |
                 "updated_at": now,
             }
         )
-    # Core inserts, not the ORM's bulk insert (which splits rows whose None values differ into
-    # separate statements): one multi-row INSERT ... RETURNING, ids in the order given.
     table = VisitTask.__table__
-    ids = list(db.session.scalars(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows))
-    db.session.execute(
-        TaskEvent.__table__.insert(),
+    if db.session.get_bind().dialect.name == "postgresql":
+        ids = bulk.allocate_ids(table, len(rows))
+        for task_id, row in zip(ids, rows, strict=True):
+            row["id"] = task_id
+        bulk.insert_rows(table, rows)
+    else:
+        # Core, not the ORM's bulk insert (which splits rows whose None values differ into
+        # separate statements): one multi-row INSERT ... RETURNING, ids in the order given.
+        ids = list(
+            db.session.scalars(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows)
+        )
+    bulk.insert_rows(
+        TaskEvent.__table__,
         [
             {
                 "task_id": task_id,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -543,3 +544,83 @@ def test_cli_generate_writes_a_file_that_imports_without_errors(app, org, tmp_pa
     imported = runner.invoke(args=["huifang", "import-file", str(out)])
     assert imported.exit_code == 0, imported.output
     assert count(VisitTask) > 200 and count(RiskAlert) >= 1
+
+
+# ---- R11 phone first: rows whose source is "phone" become first phone callbacks ---------------
+
+
+@pytest.fixture
+def phone_templates(org):
+    from server.questionnaires.services import load_templates
+
+    load_templates()
+
+
+def test_phone_first_rows_become_first_calls_and_the_others_visit_tasks(login_as, phone_templates):
+    from server.callbacks.models import PhoneCallback
+
+    admin = login_as("admin")
+    rows = [
+        json_row(1, source="电话回访", item="新单", amount=None, paid_to_other=None, term="10年"),
+        json_row(
+            2, source="phone", item="grace_period", amount=None, paid_to_other=None, grace_end="2026-12-31"
+        ),
+        json_row(3),  # phone_refused: a visit task, as before
+    ]
+    body = {"external_ref": "PS-PHONE-1", "institution_code": "370102", "rows": rows}
+    answer = admin.post("/api/v1/intake/batches", json=body)
+    assert answer.status_code == 201, answer.json
+    assert answer.json["counts"]["call_created"] == 2 and answer.json["counts"]["task_created"] == 1
+    outcomes = {o["row"]: o for o in answer.json["outcomes"]}
+    assert outcomes[1]["outcome"] == outcomes[2]["outcome"] == "call_created"
+    assert outcomes[3]["outcome"] == "task_created"
+
+    calls = {c.external_ref: c for c in db.session.scalars(select(PhoneCallback))}
+    assert set(calls) == {"J1", "J2"}
+    assert calls["J1"].kind == "first_call" and calls["J1"].status == "pending"
+    assert calls["J1"].questionnaire_code == "phone_new_business" and calls["J1"].item == "new_business"
+    assert outcomes[1]["callback_id"] == calls["J1"].id
+    assert calls["J2"].questionnaire_code == "phone_grace_period"
+    # R8: a grace-period call is due 15 working days before the grace period ends
+    assert calls["J2"].due_date == date(2026, 12, 10)
+    assert db.session.scalars(select(VisitTask.external_ref)).all() == ["J3"]
+    policy = db.session.scalars(select(Policy).where(Policy.policy_number == "J0001")).one()
+    assert calls["J1"].policy_id == policy.id and calls["J1"].institution_id == policy.institution_id
+
+    # the same rows again, in another batch: duplicates, nothing made twice
+    again = admin.post("/api/v1/intake/batches", json={**body, "external_ref": "PS-PHONE-2"}).json["counts"]
+    assert again["duplicate"] == 3 and "call_created" not in again
+    assert count(PhoneCallback) == 2 and count(VisitTask) == 1
+    # and the agent's queue has them
+    agent = login_as("phone_agent", institution="37")
+    listed = agent.get("/api/v1/callbacks", query_string={"kind": "first_call"}).json["items"]
+    assert {c["id"] for c in listed} == {c.id for c in calls.values()}
+
+
+def test_a_phone_first_file_with_an_error_makes_no_call(login_as, phone_templates):
+    from server.callbacks.models import PhoneCallback
+
+    admin = login_as("admin")
+    before = table_counts()
+    rows = [need(1, 面访原因="电话回访"), need(2, 面访原因="电话回访", 投保人电话="12")]
+    response = upload(admin, csv_bytes(rows))
+    checked = wait(admin, response.json["id"])
+    # the dry run says what would happen, row by row, and writes no call
+    assert checked["counts"]["call_created"] == 1 and checked["error_count"] == 1
+    assert [row["outcome"] for row in checked["preview"]] == ["call_created", "error"]
+    assert count(PhoneCallback) == 0
+    assert_error(admin.post(f"/api/v1/intake/batches/{checked['id']}/confirm"), 409, "batch_has_errors")
+    after = table_counts()
+    changed = {k: after[k] - before[k] for k in after if after[k] != before[k]}
+    assert changed == {"intake_batch": 1, "intake_row_error": 1, "audit_event": 1}  # the batch and its report
+
+
+def test_phone_first_needs_the_phone_questionnaire_published(login_as):
+    admin = login_as("admin")
+    body = {
+        "external_ref": "PS-NOQ",
+        "institution_code": "370102",
+        "rows": [json_row(1, source="电话回访", item="新单", amount=None, paid_to_other=None, term="10年")],
+    }
+    err = assert_error(admin.post("/api/v1/intake/batches", json=body), 422, "intake_rejected")
+    assert err["details"]["errors"][0]["code"] == "questionnaire_missing"

@@ -30,16 +30,27 @@ export function percent(batch) {
 export function countRows(counts = {}) {
   const rows = [['rows', counts.rows ?? 0]]
   for (const key of OUTCOMES) rows.push([key, counts[key] ?? 0])
-  for (const key of ['policy_created', 'policy_updated', 'salesperson_created', 'risk_alerts']) {
+  const optional = [
+    'call_created',
+    'policy_created',
+    'policy_updated',
+    'salesperson_created',
+    'risk_alerts',
+  ]
+  for (const key of optional) {
     if (counts[key]) rows.push([key, counts[key]])
   }
   return rows
 }
 
 export const outcomeType = (outcome) =>
-  ({ task_created: 'success', duplicate: 'default', out_of_scope: 'warning', error: 'danger' })[
-    outcome
-  ] ?? 'default'
+  ({
+    task_created: 'success',
+    call_created: 'success',
+    duplicate: 'default',
+    out_of_scope: 'warning',
+    error: 'danger',
+  })[outcome] ?? 'default'
 
 export const statusType = (status) =>
   ({

@@ -40,6 +40,21 @@ describe('intake page helpers', () => {
     ])
   })
 
+  it('shows the first phone calls a batch made (R11 phone first) after the fixed outcomes', () => {
+    const rows = countRows({ rows: 4, task_created: 1, call_created: 3 })
+    expect(rows.slice(0, 5).map(([key]) => key)).toEqual([
+      'rows',
+      'task_created',
+      'duplicate',
+      'out_of_scope',
+      'error',
+    ])
+    expect(rows[5]).toEqual(['call_created', 3])
+    expect(countRows({ rows: 1, task_created: 1 }).some(([key]) => key === 'call_created')).toBe(
+      false,
+    )
+  })
+
   it('downloads with the token and refreshes it once when it ran out', async () => {
     const storage = memoryStorage()
     storage.setItem('huifang.session.console', JSON.stringify({ access_token: 'old' }))
