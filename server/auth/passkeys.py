@@ -218,7 +218,24 @@ def passkeys_of(user: User) -> list[Passkey]:
     )
 
 
-def registration_options(user: User) -> dict:
+def _reauthenticate(user: User, password: str) -> None:
+    """The password again before a passkey is added. A wrong one counts towards the lockout like a
+    failed sign-in (audited there); it is a 403, not a 401, because the session itself is fine."""
+    try:
+        auth.authenticate_password(user.username, password)
+    except HuifangError as err:
+        if err.code != "invalid_credentials":
+            raise
+        raise _error(
+            "password_mismatch",
+            "密码不正确，未添加通行密钥",
+            "Wrong password; no passkey was added",
+            403,
+        ) from err
+
+
+def registration_options(user: User, password: str) -> dict:
+    _reauthenticate(user, password)
     existing = passkeys_of(user)
     if len(existing) >= MAX_PASSKEYS:
         raise _error(

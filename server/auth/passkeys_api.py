@@ -9,6 +9,7 @@ from server.auth.passkeys_schemas import (
     PasskeyLoginOptionsSchema,
     PasskeyLoginSchema,
     PasskeyOptionsSchema,
+    PasskeyRegisterOptionsSchema,
     PasskeyRegisterSchema,
     PasskeyRenameSchema,
     PasskeySchema,
@@ -29,11 +30,14 @@ def list_passkeys():
 
 
 @blp.route("/register/options", methods=["POST"])
+@blp.arguments(PasskeyRegisterOptionsSchema)
 @blp.response(200, PasskeyOptionsSchema)
+@blp.alt_response(403, schema=ErrorSchema, description="password_mismatch")
 @blp.alt_response(409, schema=ErrorSchema, description="passkey_limit")
-def register_options():
-    """Start registering a passkey for the signed-in user: options for navigator.credentials.create()."""
-    return passkeys.registration_options(g.user)
+def register_options(args):
+    """Start registering a passkey for the signed-in user: options for navigator.credentials.create().
+    The user's password again: a token alone (perhaps a stolen one) must not add a way in."""
+    return passkeys.registration_options(g.user, args["password"])
 
 
 @blp.route("/register", methods=["POST"])

@@ -12,6 +12,14 @@ class PasskeyOptionsSchema(Schema):
     )
 
 
+class PasskeyRegisterOptionsSchema(Schema):
+    password = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=256),
+        metadata={"description": "the user's current password: adding a passkey re-authenticates"},
+    )
+
+
 class PasskeyRegisterSchema(Schema):
     credential = fields.Dict(
         required=True,

@@ -16,13 +16,15 @@ from server.extensions import db
 from server.users.models import User
 from tests.auth.authenticator import UP, SoftAuthenticator, unb64url
 from tests.conftest import make_app
-from tests.server.conftest import assert_error, login
+from tests.server.conftest import PASSWORD, assert_error, login
 
 BASE = "/api/v1/auth/passkeys"
 
+AGAIN = {"password": PASSWORD}  # adding a passkey asks for the password again
+
 
 def register(caller, authenticator: SoftAuthenticator, name: str | None = "王专员的手机", **create):
-    options = caller.post(f"{BASE}/register/options", json={})
+    options = caller.post(f"{BASE}/register/options", json=AGAIN)
     assert options.status_code == 200, options.get_json()
     body = {"credential": authenticator.create(options.get_json(), **create)}
     if name is not None:
@@ -65,7 +67,7 @@ def audit_events(app, action: str) -> list[AuditEvent]:
 
 def test_registration_options_ask_for_a_discoverable_verified_credential_of_this_host(login_as):
     caller = login_as("specialist", username="wang")
-    options = caller.post(f"{BASE}/register/options", json={}).get_json()["publicKey"]
+    options = caller.post(f"{BASE}/register/options", json=AGAIN).get_json()["publicKey"]
     assert options["rp"] == {"id": "localhost", "name": "回访通"}
     assert options["user"]["name"] == "wang"
     assert len(unb64url(options["user"]["id"])) == 32  # a random handle, not the username or the id
@@ -84,7 +86,7 @@ def test_a_user_registers_several_passkeys_lists_renames_and_removes_them_audite
     assert first.get_json()["name"] == "手机"
     assert first.get_json()["last_used_at"] is None
     # The second registration excludes the first (the same authenticator would not make a copy)
-    options = caller.post(f"{BASE}/register/options", json={}).get_json()["publicKey"]
+    options = caller.post(f"{BASE}/register/options", json=AGAIN).get_json()["publicKey"]
     assert [c["id"] for c in options["excludeCredentials"]] == [phone.id]
     assert options["user"]["id"] == phone.user_handle  # one handle per user, reused
     second = caller.post(
@@ -127,11 +129,11 @@ def test_registration_from_another_origin_or_with_a_foreign_challenge_is_refused
     )
     assert audit_events(app, "passkey_register_failed")[0].data["reason"] == "origin"
     # A challenge made for another user does not register anything for this one
-    foreign = other.post(f"{BASE}/register/options", json={}).get_json()
+    foreign = other.post(f"{BASE}/register/options", json=AGAIN).get_json()
     response = caller.post(f"{BASE}/register", json={"credential": SoftAuthenticator().create(foreign)})
     assert_error(response, 400, "passkey_challenge_invalid")
     # A challenge nobody issued
-    options = caller.post(f"{BASE}/register/options", json={}).get_json()
+    options = caller.post(f"{BASE}/register/options", json=AGAIN).get_json()
     made_up = "A" * 43
     response = caller.post(
         f"{BASE}/register", json={"credential": SoftAuthenticator().create(options, challenge=made_up)}
@@ -159,7 +161,7 @@ def test_another_users_passkey_cannot_be_renamed_or_removed(login_as):
 
 def test_passkey_routes_need_a_sign_in(client):
     assert_error(client.get(BASE), 401, "token_missing")
-    assert_error(client.post(f"{BASE}/register/options", json={}), 401, "token_missing")
+    assert_error(client.post(f"{BASE}/register/options", json=AGAIN), 401, "token_missing")
 
 
 # --- Sign-in -----------------------------------------------------------------------------------------
@@ -241,7 +243,7 @@ def test_another_users_passkey_does_not_answer_a_username_first_sign_in(app, cli
 
 
 def wang_handle(caller) -> str:
-    return caller.post(f"{BASE}/register/options", json={}).get_json()["publicKey"]["user"]["id"]
+    return caller.post(f"{BASE}/register/options", json=AGAIN).get_json()["publicKey"]["user"]["id"]
 
 
 def test_a_wrong_origin_is_refused_and_audited(app, client, login_as):
@@ -424,3 +426,17 @@ def test_passkey_sign_ins_share_the_sign_in_rate_limits(app):
         assert_error(passkey_login(limited, {}, device_id), 401, "passkey_invalid")
     refused = assert_error(passkey_login(limited, {}, device_id), 429, "rate_limited")
     assert refused["details"]["retry_after"] > 0
+
+
+def test_adding_a_passkey_asks_for_the_password_again(login_as):
+    """A token alone (a stolen one, say) must not add a lasting way in; a wrong password counts
+    towards the lockout like a failed sign-in."""
+    caller = login_as("specialist")
+    assert_error(caller.post(f"{BASE}/register/options", json={}), 422, "validation_error")
+    wrong = caller.post(f"{BASE}/register/options", json={"password": "not-my-password"})
+    assert_error(wrong, 403, "password_mismatch")
+    assert db.session.scalar(select(PasskeyChallenge.id).limit(1)) is None  # no ceremony started
+    db.session.expire_all()
+    assert db.session.get(User, caller.user.id).failed_logins == 1
+    assert caller.get("/api/v1/me").status_code == 200  # the session itself goes on
+    assert caller.post(f"{BASE}/register/options", json=AGAIN).status_code == 200

@@ -59,6 +59,13 @@ def test_console_password_then_register_a_passkey_sign_out_and_sign_in_with_it(p
     page.get_by_test_id("nav-account").click()
     expect(page.get_by_test_id("passkeys-empty")).to_be_visible()
     page.get_by_test_id("passkey-add").click()
+    # the password again first: a wrong one starts nothing
+    page.get_by_test_id("passkey-password").fill("not-the-password")
+    page.get_by_test_id("passkey-continue").click()
+    expect(page.get_by_test_id("passkey-password-error")).to_contain_text("密码不正确")
+    assert stored_credentials(cdp, authenticator) == []
+    page.get_by_test_id("passkey-password").fill("huifang-demo")
+    page.get_by_test_id("passkey-continue").click()
     rows = page.get_by_test_id("passkey-row")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("从未使用")
@@ -108,6 +115,8 @@ def test_field_app_registers_a_passkey_on_the_me_page_and_signs_in_username_firs
     expect(page.get_by_test_id("me-name").first).to_contain_text("王专员")
     page.get_by_test_id("tab-me").click()
     page.get_by_test_id("passkey-add").click()
+    page.get_by_test_id("passkey-password").fill("huifang-demo")
+    page.get_by_test_id("passkey-continue").click()
     expect(page.get_by_test_id("passkey-row")).to_have_count(1)
 
     page.get_by_test_id("logout").click()

@@ -98,9 +98,17 @@ export function wasCancelled(err) {
   return err?.name === 'NotAllowedError' || err?.name === 'AbortError'
 }
 
-/** Register a passkey for the signed-in user of this API client; answers the stored passkey. */
-export async function registerPasskey(api, name, credentials = globalThis.navigator.credentials) {
-  const options = await api.post('/auth/passkeys/register/options', {})
+/**
+ * Register a passkey for the signed-in user of this API client; answers the stored passkey. The
+ * server asks for the user's password again before it starts (a token alone adds no way in).
+ */
+export async function registerPasskey(
+  api,
+  name,
+  password,
+  credentials = globalThis.navigator.credentials,
+) {
+  const options = await api.post('/auth/passkeys/register/options', { password })
   const credential = await credentials.create({ publicKey: creationOptions(options.publicKey) })
   return api.post('/auth/passkeys/register', { credential: registrationJSON(credential), name })
 }
