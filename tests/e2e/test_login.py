@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
+from server.calendar.services import package_years
 from tests.e2e.conftest import PHONE, TABLET
 
 
@@ -29,6 +32,14 @@ def test_console_login_shows_the_user_in_chinese_then_english(page, base, shot):
     home = page.get_by_test_id("home-pages")
     expect(home.locator('[data-page="users"]')).to_contain_text("重置密码")
     expect(home.locator('[data-page="intake"]')).to_contain_text("需求导入")
+    # From October, a warning when next year's holidays are unknown (no due dates in that year).
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    warning = page.get_by_test_id("home-calendar-warning")
+    if now.month >= 10 and now.year + 1 not in package_years():
+        expect(warning).to_contain_text(f"{now.year + 1} 年的法定节假日安排尚未录入")
+        expect(warning.get_by_role("link")).to_have_text(f"去工作日历录入 {now.year + 1} 年安排")
+    else:
+        expect(warning).to_have_count(0)
     shot(page, "console-home-tablet-zh")
 
     page.get_by_test_id("lang-switch").first.click()

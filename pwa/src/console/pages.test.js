@@ -1,9 +1,17 @@
 import { describe, expect, it } from 'vitest'
+import en from '../shared/locales/en.json'
+import zh from '../shared/locales/zh-CN.json'
 import { PAGES, canOpen, visiblePages } from './pages.js'
 
 const as = (...roles) => ({ hasRole: (role) => roles.includes(role) })
 
 describe('console pages', () => {
+  it('says on the home page what every page in the navigation is for, in both languages', () => {
+    const named = PAGES.filter((p) => p.label).map((p) => p.name)
+    expect(named.filter((name) => !zh.console.homePages[name])).toEqual([])
+    expect(named.filter((name) => !en.console.homePages[name])).toEqual([])
+  })
+
   it('offers administration pages to administrators only', () => {
     const names = (...roles) => visiblePages(as(...roles)).map((p) => p.name)
     expect(names('admin')).toEqual(expect.arrayContaining(['institutions', 'users']))

@@ -55,6 +55,22 @@ export function currentYear(now = new Date()) {
   )
 }
 
+/** Today's month (1–12) in Beijing. */
+export function currentMonth(now = new Date()) {
+  return Number(
+    new Intl.DateTimeFormat('en', { timeZone: 'Asia/Shanghai', month: 'numeric' }).format(now),
+  )
+}
+
+/**
+ * From October on, next year's due dates start to matter (R8 counts 15 working days back from
+ * grace periods ending in January): the year to warn about when the calendar does not know it yet,
+ * or null when there is nothing to check.
+ */
+export function yearToCheck(now = new Date()) {
+  return currentMonth(now) >= 10 ? currentYear(now) + 1 : null
+}
+
 /** What a listed day means: 'holiday' (休) when not worked, 'workday' (班) when worked. */
 export function dayKind(entry) {
   if (!entry) return null

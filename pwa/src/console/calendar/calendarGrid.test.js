@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   currentYear,
+  yearToCheck,
   daysToRows,
   holidayCode,
   monthGrid,
@@ -176,5 +177,14 @@ describe('currentYear', () => {
     // 31 December 2026 17:00 UTC is already 1 January 2027 in Beijing.
     expect(currentYear(new Date('2026-12-31T17:00:00Z'))).toBe(2027)
     expect(currentYear(new Date('2026-12-31T15:00:00Z'))).toBe(2026)
+  })
+})
+
+describe('yearToCheck', () => {
+  it('asks about next year from October, in Beijing time', () => {
+    expect(yearToCheck(new Date('2026-09-30T15:59:00Z'))).toBe(null) // 23:59 on 30 Sep in Beijing
+    expect(yearToCheck(new Date('2026-09-30T16:00:00Z'))).toBe(2027) // 00:00 on 1 Oct in Beijing
+    expect(yearToCheck(new Date('2026-12-31T15:59:00Z'))).toBe(2027)
+    expect(yearToCheck(new Date('2026-12-31T16:00:00Z'))).toBe(null) // already 1 Jan 2027
   })
 })
