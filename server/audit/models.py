@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.dbtypes import UTCDateTime, utcnow
@@ -9,6 +9,9 @@ from server.extensions import db
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_event"
+    # "Who saw or changed this record?": the administrators' search by target (issue #11). Time,
+    # action, actor and institution have their own indexes below.
+    __table_args__ = (Index("ix_audit_event_target", "target_type", "target_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)

@@ -6,6 +6,8 @@ them. Every domain that shows policy data (tasks, visits, search, exports) uses 
 
 from __future__ import annotations
 
+from flask import g, has_request_context
+
 from server.users.roles import ADMIN, PHONE_AGENT
 
 # Phone agents call the customer; administrators maintain the data. The specialist assigned to a
@@ -14,9 +16,20 @@ from server.users.roles import ADMIN, PHONE_AGENT
 FULL_ROLES = frozenset({ADMIN, PHONE_AGENT})
 
 
+# Set on flask.g when the signed-in caller was found to see full data in this request: the audit
+# log then looks at what the answer actually carries (server.audit.reads, issue #11).
+UNMASKED_FLAG = "personal_data_unmasked"
+
+
 def sees_personal_data(user) -> bool:
-    """True when this user's roles need full ID numbers and phones."""
-    return user is not None and user.has_role(*FULL_ROLES)
+    """True when this user's roles need full ID numbers and phones.
+
+    When the answer is yes for the caller of the current request, the request is marked so that
+    an answer carrying unmasked data is audited once (``personal_data_read``)."""
+    full = user is not None and user.has_role(*FULL_ROLES)
+    if full and has_request_context() and getattr(g, "user", None) is user:
+        setattr(g, UNMASKED_FLAG, True)
+    return full
 
 
 def mask_id_number(value: str | None) -> str | None:

@@ -102,6 +102,8 @@ MATRIX: dict[str, Decision] = {
     # Devices of the subtree's users; revoking one ends its sign-ins and wipes the field app
     "devices.list_devices": D(TEAM_LEADS, LIST),
     "devices.revoke_device": D(TEAM_LEADS, ONE),
+    # The audit log (issue #11): events of the admin's subtree; no-institution events at the top only
+    "audit.list_events": D(ADMINS, LIST),
     # The working-day calendar: one for the province
     "calendar.get_year": D(ANYONE, GLOBAL),
     "calendar.add_workdays": D(ANYONE, GLOBAL),

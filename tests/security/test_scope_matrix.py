@@ -14,13 +14,13 @@ test_every_scoped_endpoint_is_probed_or_excused keeps this file in step with it.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
 from sqlalchemy import select
 
+from server.audit.models import AuditEvent
 from server.auth.models import Device
 from server.callbacks.models import PhoneCallback
 from server.cases.models import ProblemCase
@@ -40,6 +40,7 @@ from server.users.roles import DESIGNER, ROLES, SPECIALIST
 from server.visits.models import Visit
 from signatures import encode_strokes_bytes
 from sync.client import SyncClient, make_record
+from tests.images import noise_jpeg
 from tests.security.helpers import load_org, new_user, sign_in, truncate_all
 from tests.security.matrix import ANYONE, LIST, MATRIX, ONE
 from tests.signatures.helpers import wave_signature
@@ -78,6 +79,7 @@ PROBES: dict[str, Probe] = {
     "users.update_user": P("/api/v1/users/{owner}", WRITE, "PATCH", {"display_name": "改名"}),
     "users.set_password": P("/api/v1/users/{owner}/password", WRITE, "POST", {"password": "x" * 14}),
     "devices.list_devices": P("/api/v1/devices", LIST, key=("username", "owner_name")),
+    "audit.list_events": P("/api/v1/audit-events?action=matrix_probe", LIST, key=("id", "audit_event")),
     "devices.revoke_device": P("/api/v1/devices/{device}/revoke", WRITE, "POST", {"reason": "矩阵测试"}),
     "policies.list_policies": P("/api/v1/policies", LIST, key=("policy_number", "policy_number")),
     "policies.get_policy": P("/api/v1/policies/{policy_number}", ONE),
@@ -238,7 +240,7 @@ def _make_world(app):
 
     owner_caller = sign_in(app, owner)
     owner_caller_device = db.session.scalars(select(Device).where(Device.user_id == owner.id)).one()
-    photo = os.urandom(5500)
+    photo = noise_jpeg()
     strokes, own_strokes = encode_strokes_bytes(wave_signature()), encode_strokes_bytes(wave_signature(200))
     record, media = make_record(
         task_id,
@@ -259,10 +261,11 @@ def _make_world(app):
     alert = RiskAlert(kind="shared_phone", phone="13900003701", institution_id=home)
     batch = IntakeBatch(kind="api", institution_id=home, external_ref="SEC-3701", status="checked")
     job = OutboxJob(kind="matrix.probe", payload={}, institution_id=home)
+    audit_event = AuditEvent(action="matrix_probe", institution_id=home, data={})
     callback = PhoneCallback(
         task_id=task_id, policy_id=policy.id, institution_id=home, due_date=date(2026, 12, 31)
     )
-    db.session.add_all([alert, batch, job, callback])
+    db.session.add_all([alert, batch, job, callback, audit_event])
     db.session.flush()
     case = ProblemCase(
         kind="problem",
@@ -301,6 +304,7 @@ def _make_world(app):
         "alert": alert.id,
         "batch": batch.id,
         "job": job.id,
+        "audit_event": audit_event.id,
         "callback": callback.id,
         "case": case.id,
         "letter": letter.id,

@@ -29,6 +29,15 @@ export const PAGES = [
     component: () => import('./devices/DevicesPage.vue'),
   },
   {
+    // 审计日志 (issue #11): every write and every read of full ID numbers and phones, searchable.
+    path: 'audit',
+    name: 'audit',
+    label: 'audit.nav',
+    testid: 'nav-audit',
+    roles: ['admin'],
+    component: () => import('./audit/AuditPage.vue'),
+  },
+  {
     path: 'tasks',
     name: 'tasks',
     label: 'tasks.nav',
