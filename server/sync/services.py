@@ -8,10 +8,12 @@ questionnaire domain when a validator is registered) the answers against their v
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from datetime import date
 
 from flask import current_app
+from PIL import Image, UnidentifiedImageError
 from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -522,6 +524,52 @@ def _locked_blob(sha: str) -> MediaBlob | None:
     return db.session.scalars(select(MediaBlob).where(MediaBlob.sha256 == sha).with_for_update()).first()
 
 
+# What a blob declared as an image must be, by the mime its visits gave it (sync/records.py).
+_IMAGE_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
+
+
+def _content_problem(sha: str, spooled) -> HuifangError | None:
+    """A blob the visits call a photo or a signature image must be one (by content, not by name),
+    within Pillow's pixel limit (HUIFANG_MAX_IMAGE_PIXELS: decompression bombs). Strokes are
+    checked when the evidence is sealed. Leaves the file at position 0."""
+    mimes = set(db.session.scalars(select(VisitMedia.mime).where(VisitMedia.sha256 == sha).distinct()))
+    wanted = sorted({_IMAGE_FORMATS[m] for m in mimes if m in _IMAGE_FORMATS})
+    if not wanted:
+        return None
+    problem = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(spooled, formats=wanted) as image:
+                if image.width * image.height > (Image.MAX_IMAGE_PIXELS or 0) > 0:
+                    problem = "too_large"
+                image.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        problem = "too_large"
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        problem = "not_image"
+    finally:
+        spooled.seek(0)
+    if problem is None:
+        return None
+    mime = " / ".join(sorted(m for m in mimes if m in _IMAGE_FORMATS))
+    if problem == "too_large":
+        return HuifangError(
+            "media_image_too_large",
+            "图像像素过多，已丢弃，请重新拍摄或缩小后上传",
+            "The image has too many pixels; discarded, retake or resize it",
+            422,
+            {"offset": 0, "total": None, "state": "missing", "mime": mime},
+        )
+    return HuifangError(
+        "media_content_invalid",
+        f"文件内容不是声明的图像格式（{mime}），已丢弃",
+        f"The bytes are not the image format the visit declared ({mime}); discarded",
+        422,
+        {"offset": 0, "total": None, "state": "missing", "mime": mime},
+    )
+
+
 def _finish(blob: MediaBlob) -> None:
     """Join the staged chunks, verify them against the name, hand them to the blob store."""
     sha = blob.sha256
@@ -543,6 +591,12 @@ def _finish(blob: MediaBlob) -> None:
             422,
             {"offset": 0, "total": None, "state": "missing"},
         )
+    problem = _content_problem(sha, spooled)
+    if problem is not None:
+        spooled.close()
+        db.session.delete(blob)
+        db.session.commit()
+        raise problem
     with spooled:
         store().put(sha, spooled)
     blob.complete, blob.completed_at = True, utcnow()
@@ -562,6 +616,11 @@ def _whole_in_one(user: User, sha: str, data: bytes) -> UploadState:
             422,
             {"offset": 0, "total": None, "state": "missing"},
         )
+    problem = _content_problem(sha, spooled)
+    if problem is not None:
+        spooled.close()
+        db.session.rollback()
+        raise problem
     with spooled:
         store().put(sha, spooled)
     blob = MediaBlob(

@@ -7,6 +7,7 @@ import os
 import pytest
 
 from sync.client import Response, SyncClient, TransportError
+from tests.images import noise_jpeg
 from tests.tasks.conftest import *  # noqa: F403 - org, make_user, login_as, make_policy, make_task, ...
 
 
@@ -85,7 +86,7 @@ def visit_for(questionnaire):
             questionnaire_version_id=kw.pop("questionnaire_version_id", questionnaire.id),
             answers={"holder_id_check": digits},
             media=[
-                ("photo", kw.pop("photo", None) or os.urandom(5500), {"question_id": "photo_1"}),
+                ("photo", kw.pop("photo", None) or noise_jpeg(), {"question_id": "photo_1"}),
                 ("signature_strokes", holder, {"signer": "holder", "question_id": "sign_holder"}),
                 (
                     "signature_strokes",

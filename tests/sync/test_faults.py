@@ -17,6 +17,7 @@ from server.sync.services import store
 from server.visits.models import MediaBlob, MediaChunk, Visit
 from sync.client import SyncClient, UrllibTransport
 from sync.faults import FaultProxy, FaultRates
+from tests.images import noise_jpeg
 
 SEED = 20261125
 DEVICES = 3
@@ -48,7 +49,7 @@ def test_visits_through_faults_arrive_exactly_once_and_whole(app, login_as, make
                 transport = UrllibTransport(f"http://127.0.0.1:{proxy.port}", caller.tokens["access_token"])
                 client = SyncClient(transport, chunk_size=4096, max_retries=60)
                 for task in tasks:
-                    photo = rng.randbytes(rng.randint(3000, 20000))
+                    photo = noise_jpeg(rng, side=rng.randint(48, 128))
                     strokes = rng.randbytes(rng.randint(500, 3000))
                     client.add(*visit_for(task, photo=photo, strokes=strokes))
                 clients.append(client)

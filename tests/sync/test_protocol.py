@@ -13,9 +13,10 @@ from server.tasks.models import VisitTask
 from server.visits.models import MediaBlob, Visit, VisitConflict
 from sync.canonical import record_hash
 from sync.client import make_record, sha256_hex
+from tests.images import noise_jpeg
 from tests.server.conftest import assert_error
 
-PHOTO = os.urandom(5500)
+PHOTO = noise_jpeg(side=72)  # over 5500 bytes: the cuts below fall inside it
 
 
 def count(model):
@@ -308,3 +309,51 @@ def test_status_tells_a_device_where_its_visits_stand(
         other.post("/api/v1/sync/status", json={"uuids": [record["uuid"]]}).json["visits"][0]["state"]
         == "unknown"
     )
+
+
+def _media_url(sha, offset, total):
+    return f"/api/v1/sync/media/{sha}?offset={offset}&total={total}"
+
+
+def test_a_photo_must_be_a_jpeg_by_its_content_whole_or_in_chunks(
+    visit_for, device, specialist, client, assigned_task, app_ctx
+):
+    """The visit says what each blob is (image/jpeg, image/png); bytes that are not that are
+    refused and discarded, and the visit keeps waiting for the real photo."""
+    fake = os.urandom(5500)
+    record, media = visit_for(assigned_task, photo=fake)
+    device.add(record, media)
+    device.push()
+    auth = {"Authorization": f"Bearer {specialist.tokens['access_token']}"}
+    sha = sha256_hex(fake)
+    whole = client.put(_media_url(sha, 0, len(fake)), data=fake, headers=auth)
+    assert assert_error(whole, 422, "media_content_invalid")["details"]["mime"] == "image/jpeg"
+    client.put(_media_url(sha, 0, len(fake)), data=fake[:3000], headers=auth)
+    last = client.put(_media_url(sha, 3000, len(fake)), data=fake[3000:], headers=auth)
+    assert_error(last, 422, "media_content_invalid")
+    assert client.get(f"/api/v1/sync/media/{sha}", headers=auth).json["state"] == "missing"
+    assert db.session.get(MediaBlob, sha) is None
+    assert db.session.get(Visit, record["uuid"]).state == "awaiting_media"
+
+
+def test_an_image_over_the_pixel_limit_is_refused(visit_for, device, specialist, client, assigned_task, app):
+    """A decompression bomb: a small file that would unpack into a huge picture."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (3000, 3000)).save(out, "JPEG")
+    bomb = out.getvalue()
+    limit = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = 1_000_000
+    try:
+        with app.app_context():
+            record, media = visit_for(assigned_task, photo=bomb)
+            device.add(record, media)
+            device.push()
+            auth = {"Authorization": f"Bearer {specialist.tokens['access_token']}"}
+            answer = client.put(_media_url(sha256_hex(bomb), 0, len(bomb)), data=bomb, headers=auth)
+            assert_error(answer, 422, "media_image_too_large")
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit

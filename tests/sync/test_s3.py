@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import uuid
 
@@ -13,6 +12,7 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.visits.models import Visit
+from tests.images import noise_jpeg
 
 
 def _free_port() -> int:
@@ -42,7 +42,7 @@ def s3(app, monkeypatch):
 
 def test_visit_media_land_in_the_bucket_whole(s3, device, visit_for, assigned_task, app_ctx):
     s3, bucket = s3
-    record, media = visit_for(assigned_task, photo=os.urandom(9000))
+    record, media = visit_for(assigned_task, photo=noise_jpeg(side=96))
     device.add(record, media)
     device.sync()
     assert db.session.scalars(select(Visit.state)).one() == "submitted"
