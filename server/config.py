@@ -91,6 +91,9 @@ def from_environment() -> dict:
         "HUIFANG_ENV": env,
         "SECRET_KEY": _secret_key(env),
         "HUIFANG_PII_KEY": _pii_key(env),
+        # Earlier PII keys, comma-separated: ID numbers encrypted under them stay readable until
+        # `flask --app server search rehash-ids` has re-encrypted them under HUIFANG_PII_KEY.
+        "HUIFANG_PII_OLD_KEYS": os.environ.get("HUIFANG_PII_OLD_KEYS", ""),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(os.environ.get("HUIFANG_DATABASE_URL", default_db)),
         "HUIFANG_MEDIA_DIR": os.environ.get("HUIFANG_MEDIA_DIR", str(INSTANCE_DIR / "media")),
         # An S3-compatible bucket for media instead of the local disk; credentials come from the usual

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, String
 from sqlalchemy.types import TypeDecorator
 
 
@@ -37,6 +37,24 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+class EncryptedText(TypeDecorator):
+    """A personal value encrypted at rest (AES-GCM, server.policies.pii); reads give the clear value.
+    Bulk writes that go around SQLAlchemy (COPY, server/intake/bulk.py) encrypt by themselves."""
+
+    impl = String(160)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        from server.policies import pii  # needs the app's key, so at use, not at import
+
+        return pii.encrypt(value)
+
+    def process_result_value(self, value, dialect):
+        from server.policies import pii
+
+        return pii.decrypt(value)
+
+
 def render_migration_item(type_, obj, autogen_context):
     """Alembic hook: migrations name plain SQLAlchemy types, never our classes.
 
@@ -44,4 +62,6 @@ def render_migration_item(type_, obj, autogen_context):
     """
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, EncryptedText):
+        return "sa.String(length=160)"
     return False

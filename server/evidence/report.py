@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import select
+from sqlalchemy import false, select
 
 from server.evidence import services as evidence
 from server.evidence.models import EvidenceRecord
@@ -87,10 +87,16 @@ def signature_similarity(visit: Visit, signer: str, limit: int = 10) -> dict:
         .join(Policy, Policy.id == VisitTask.policy_id)
         .where(Visit.uuid != visit.uuid, Visit.received_at <= visit.received_at)
     )
+    # The same person is found by the keyed hash of their ID number (the numbers are encrypted with
+    # a random nonce, so equal numbers are not equal ciphertexts); no number, no earlier signatures.
     if signer == "holder":
-        earlier = earlier.where(Policy.holder_id_number == task.policy.holder_id_number)
+        earlier = earlier.where(Policy.holder_id_hash == task.policy.holder_id_hash)
+        if task.policy.holder_id_hash is None:
+            earlier = earlier.where(false())
     elif signer == "insured":
-        earlier = earlier.where(Policy.insured_id_number == task.policy.insured_id_number)
+        earlier = earlier.where(Policy.insured_id_hash == task.policy.insured_id_hash)
+        if task.policy.insured_id_hash is None:
+            earlier = earlier.where(false())
     else:
         earlier = earlier.where(Visit.user_id == visit.user_id)
     references = []

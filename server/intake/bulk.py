@@ -17,7 +17,9 @@ import operator
 from sqlalchemy import ARRAY, JSON, Table, any_, bindparam, cast, func, insert, select, text
 from sqlalchemy.types import NullType
 
+from server.dbtypes import EncryptedText
 from server.extensions import db
+from server.policies import pii
 
 
 def allocate_ids(table: Table, n: int) -> list[int]:
@@ -46,6 +48,10 @@ def insert_rows(table: Table, rows: list[dict]) -> None:
         return
     columns = list(rows[0])
     json_at = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
+    # COPY goes around SQLAlchemy's types: encrypted columns are encrypted here.
+    sealed_at = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, EncryptedText)]
+    if sealed_at:
+        rows = [_sealed(row, [columns[i] for i in sealed_at]) for row in rows]
     values_of = operator.itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
     quoted = ", ".join(conn.dialect.identifier_preparer.quote(c) for c in columns)
     cursor = conn.connection.driver_connection.cursor()
@@ -65,6 +71,13 @@ def insert_rows(table: Table, rows: list[dict]) -> None:
                     write(values_of(row))
     finally:
         cursor.close()
+
+
+def _sealed(row: dict, keys: list[str]) -> dict:
+    out = dict(row)
+    for key in keys:
+        out[key] = pii.encrypt(out[key])
+    return out
 
 
 SQLITE_CHUNK = 900  # under SQLite's 999 bound parameters

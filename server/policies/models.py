@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, BigInteger, Date, Float, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.dbtypes import UTCDateTime, utcnow
+from server.dbtypes import EncryptedText, UTCDateTime, utcnow
 from server.extensions import db
 from server.institutions.models import Institution
 from server.policies import pii
@@ -67,14 +67,14 @@ class Policy(db.Model):
     term_months: Mapped[int | None] = mapped_column()  # None: whole life
     holder_name: Mapped[str] = mapped_column(String(100))
     holder_id_type: Mapped[str] = mapped_column(String(16), default="resident_id")
-    holder_id_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    holder_id_number: Mapped[str | None] = mapped_column(EncryptedText())  # found by holder_id_hash
     holder_phone: Mapped[str | None] = mapped_column(String(20))
     holder_address: Mapped[str | None] = mapped_column(String(300))
     # Where the policy system has geocoded the address: a visit far from it is flagged for review.
     holder_address_lat: Mapped[float | None] = mapped_column(Float)
     holder_address_lon: Mapped[float | None] = mapped_column(Float)
     insured_name: Mapped[str] = mapped_column(String(100))
-    insured_id_number: Mapped[str | None] = mapped_column(String(32))
+    insured_id_number: Mapped[str | None] = mapped_column(EncryptedText())
     insured_phone: Mapped[str | None] = mapped_column(String(20))
     # HMAC-SHA256 of the ID numbers under HUIFANG_PII_KEY (server/policies/pii.py): search by ID
     # number is an indexed equality on these, never on the clear numbers.

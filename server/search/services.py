@@ -34,6 +34,7 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, or_,
 from server.callbacks.models import PhoneCallback
 from server.cases.models import OPEN_STATUSES as CASE_OPEN_STATUSES
 from server.cases.models import ProblemCase
+from server.dbtypes import EncryptedText
 from server.errors import HuifangError
 from server.extensions import db
 from server.institutions.models import Institution
@@ -623,8 +624,9 @@ VIEWS = {
 
 
 def rehash_ids(batch: int = 5000) -> int:
-    """Make every policy's ID hashes again with the current key (after HUIFANG_PII_KEY changed, or
-    to fill rows written around this module). Batched by id; commits each batch. Returns rows done."""
+    """Make every policy's ID hashes again with the current key, and encrypt its ID numbers again
+    under it (after HUIFANG_PII_KEY changed: the old key in HUIFANG_PII_OLD_KEYS meanwhile; or for rows
+    written before encryption). Batched by id; commits each batch. Returns rows done."""
     table = Policy.__table__
     digest = pii.hasher()
     last, done = 0, 0
@@ -640,9 +642,20 @@ def rehash_ids(batch: int = 5000) -> int:
         db.session.execute(
             table.update()
             .where(table.c.id == bindparam("row_id"))
-            .values(holder_id_hash=bindparam("h"), insured_id_hash=bindparam("i")),
+            .values(
+                holder_id_hash=bindparam("h"),
+                insured_id_hash=bindparam("i"),
+                holder_id_number=bindparam("hn", type_=EncryptedText()),
+                insured_id_number=bindparam("in_", type_=EncryptedText()),
+            ),
             [
-                {"row_id": r.id, "h": digest(r.holder_id_number), "i": digest(r.insured_id_number)}
+                {
+                    "row_id": r.id,
+                    "h": digest(r.holder_id_number),
+                    "i": digest(r.insured_id_number),
+                    "hn": r.holder_id_number,  # read in clear, written under the current key
+                    "in_": r.insured_id_number,
+                }
                 for r in rows
             ],
         )

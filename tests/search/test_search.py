@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from server.extensions import db
+from server.policies import pii
 from server.policies import services as policies
 from server.policies.models import Policy
 from server.tasks.models import VisitTask
@@ -89,6 +90,73 @@ def test_rehash_command_fills_hashes_written_around_the_model(app, app_ctx, make
     assert "1 policies hashed" in result.output
     db.session.expire_all()
     assert db.session.get(Policy, policy.id).holder_id_hash == expected_hash("370102198001011234")
+
+
+# ---- ID numbers encrypted at rest ---------------------------------------------------------------
+
+
+def _stored(policy_id: int) -> tuple[str | None, str | None]:
+    """What the database itself holds, read around the column type."""
+    row = db.session.execute(
+        text("SELECT holder_id_number, insured_id_number FROM policy WHERE id = :id"), {"id": policy_id}
+    ).one()
+    return row[0], row[1]
+
+
+def test_id_numbers_are_stored_encrypted_by_every_way_a_policy_is_written(app_ctx, make_policy, org):
+    made = make_policy(holder_id_number="370102198001011234", insured_id_number="37010220100101123X")
+    holder, insured = _stored(made.id)
+    assert holder.startswith("v1.") and insured.startswith("v1.")
+    assert "198001011234" not in holder + insured
+    db.session.expire_all()
+    assert db.session.get(Policy, made.id).holder_id_number == "370102198001011234"  # read in clear
+
+    # The bulk upsert (COPY on PostgreSQL) encrypts too; the same number twice is two ciphertexts.
+    row = {
+        "policy_number": "PB0002",
+        "product_name": "鑫福年年终身寿险",
+        "product_type": "traditional",
+        "channel": "agency",
+        "holder_name": "张三丰",
+        "insured_name": "张三丰",
+        "holder_id_number": "370102198001011234",
+        "insured_id_number": "370102198001011234",
+        "institution_id": org["370102"],
+    }
+    pid = policies.upsert_policies([row], source="intake", actor_id=None)["PB0002"]
+    db.session.commit()
+    holder2, insured2 = _stored(pid)
+    assert holder2.startswith("v1.") and holder2 != insured2 and holder2 != holder
+    assert db.session.get(Policy, pid).insured_id_number == "370102198001011234"
+    # The same rows again change nothing (the comparison is on clear values, not ciphertexts).
+    again = policies.upsert_policies_detailed([row], "intake", None)
+    assert again["PB0002"][1] == "unchanged"
+
+
+def test_a_new_pii_key_reads_old_values_until_they_are_re_encrypted(app, app_ctx, make_policy, admin):
+    policy = make_policy(holder_id_number="370102198001011234")
+    old_key = app.config["HUIFANG_PII_KEY"]
+    old_cipher = _stored(policy.id)[0]
+    app.config["HUIFANG_PII_KEY"] = "a-new-pii-key-that-is-long-enough-0123456789"
+    try:
+        db.session.expire_all()
+        with pytest.raises(pii.PiiKeyMissing):  # the old key is needed to read what it wrote
+            db.session.get(Policy, policy.id).holder_id_number  # noqa: B018
+        db.session.rollback()
+        app.config["HUIFANG_PII_OLD_KEYS"] = old_key
+        db.session.expire_all()
+        assert db.session.get(Policy, policy.id).holder_id_number == "370102198001011234"
+        result = app.test_cli_runner().invoke(args=["search", "rehash-ids"])
+        assert result.exit_code == 0, result.output
+        new_cipher = _stored(policy.id)[0]
+        assert new_cipher.split(".")[1] != old_cipher.split(".")[1]  # another key id
+        app.config["HUIFANG_PII_OLD_KEYS"] = ""  # the old key can go now
+        db.session.expire_all()
+        assert db.session.get(Policy, policy.id).holder_id_number == "370102198001011234"
+        found = admin.get("/api/v1/search/policies", query_string={"id_number": "370102198001011234"})
+        assert ids(found) == [policy.id]
+    finally:
+        app.config["HUIFANG_PII_KEY"], app.config["HUIFANG_PII_OLD_KEYS"] = old_key, ""
 
 
 # ---- finding a person --------------------------------------------------------------------------

@@ -61,3 +61,42 @@ def test_health_is_503_when_the_database_is_down():
     response = app.test_client().get("/api/v1/health")
     assert response.status_code == 503
     assert response.json["database"]["ok"] is False
+
+
+def test_id_numbers_already_stored_are_encrypted_by_the_upgrade_and_decrypted_by_a_downgrade(
+    fresh_database,
+):
+    from sqlalchemy import text
+
+    from server import demo
+    from server.policies import services as policies
+    from server.policies.models import Policy
+
+    app = make_app(fresh_database())
+    with app.app_context():
+        flask_migrate.upgrade(revision="63551b0aa593")  # the revision before encryption
+        org = {code: inst.id for code, inst in demo.load_tree().items()}
+        row = {
+            "policy_number": "P1",
+            "product_name": "鑫福年年终身寿险",
+            "product_type": "traditional",
+            "channel": "agency",
+            "holder_name": "张三",
+            "insured_name": "张三",
+            "institution_id": org["370102"],
+        }
+        policies.upsert_policies([row], source="intake", actor_id=None)
+        # as the numbers were stored before this revision: in clear
+        db.session.execute(text("UPDATE policy SET holder_id_number = '370102198001011234'"))
+        db.session.commit()
+        db.session.remove()
+        flask_migrate.upgrade()
+        stored = db.session.execute(text("SELECT holder_id_number FROM policy")).scalar()
+        assert stored.startswith("v1.") and "198001011234" not in stored
+        assert db.session.scalars(db.select(Policy.holder_id_number)).one() == "370102198001011234"
+        db.session.remove()
+        flask_migrate.downgrade(revision="63551b0aa593")
+        assert (
+            db.session.execute(text("SELECT holder_id_number FROM policy")).scalar() == "370102198001011234"
+        )
+        db.session.remove()
