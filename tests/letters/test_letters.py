@@ -44,7 +44,11 @@ def test_create_for_task_moves_the_task_and_is_idempotent(letter_task, make_user
     assert first.questionnaire_version_id == published_version(task.questionnaire_code).id
     assert _task(task.id).status == "to_letter"
     assert db.session.scalar(select(db.func.count()).select_from(LetterCallback)) == 1
-    actions = list(db.session.scalars(select(TaskEvent.action).where(TaskEvent.task_id == task.id)))
+    actions = list(
+        db.session.scalars(
+            select(TaskEvent.action).where(TaskEvent.task_id == task.id).order_by(TaskEvent.id)
+        )
+    )
     assert actions == ["created", "to_letter", "letter_created"]
 
 
@@ -54,7 +58,11 @@ def test_create_for_task_leaves_a_task_already_sent_to_letters_as_it_is(letter_t
     letter = services.create_for_task(task, None, "确认回访 #7 多次未能联系")
     db.session.commit()
     assert letter.created_by is None and letter.reason == "确认回访 #7 多次未能联系"
-    actions = list(db.session.scalars(select(TaskEvent.action).where(TaskEvent.task_id == task.id)))
+    actions = list(
+        db.session.scalars(
+            select(TaskEvent.action).where(TaskEvent.task_id == task.id).order_by(TaskEvent.id)
+        )
+    )
     assert actions == ["created", "letter_created"]
 
 
