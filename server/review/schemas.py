@@ -13,7 +13,10 @@ class ReviewQueueArgs(Schema):
 class ReviewQueueSchema(Schema):
     items = fields.List(fields.Nested(VisitSummarySchema))
     next_cursor = fields.String(allow_none=True)
-    total = fields.Integer(metadata={"description": "visits waiting in the caller's subtree"})
+    total = fields.Integer(
+        metadata={"description": "visits waiting in the caller's subtree, counted up to 10,000"}
+    )
+    total_capped = fields.Boolean(metadata={"description": "more than 10,000 wait: total stops there"})
 
 
 class ReasonSchema(Schema):

@@ -15,7 +15,7 @@ blp = Blueprint("visits", __name__, url_prefix="/api/v1/visits", description="å›
 def list_visits(args):
     """Visits received from tablets in the caller's subtree (a specialist: their own), newest first."""
     rows, cursor = services.list_visits(current_scope(), g.user, args)
-    return {"items": [services.summary(visit) for visit in rows], "next_cursor": cursor}
+    return {"items": services.summaries(rows), "next_cursor": cursor}
 
 
 @blp.route("/<string:uuid>", methods=["GET"])

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, LargeBinary, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.dbtypes import UTCDateTime, utcnow
@@ -44,6 +44,19 @@ class Visit(db.Model):
     # Queue order: the weight of the flags; riskiest first, then oldest.
     review_priority: Mapped[int] = mapped_column(default=0)
     reviewed_at = mapped_column(UTCDateTime)
+
+
+# The review queue's keyset order (riskiest first, then oldest), over the pending visits only;
+# institution_id last so the scope test and the queue's count are answered from the index alone.
+Index(
+    "ix_visit_review_pending",
+    Visit.review_priority.desc(),
+    Visit.submitted_at,
+    Visit.uuid,
+    Visit.institution_id,
+    postgresql_where=text("review_state = 'pending'"),
+    sqlite_where=text("review_state = 'pending'"),
+)
 
 
 class VisitMedia(db.Model):

@@ -12,6 +12,8 @@ from server.audit import services as audit
 from server.auth.models import Device
 from server.errors import HuifangError, not_found
 from server.extensions import db
+from server.institutions.models import Institution
+from server.policies.models import Policy
 from server.scoping import Scope
 from server.tasks.models import VisitTask
 from server.tasks.views import OVERSEEING_ROLES, task_view
@@ -20,30 +22,60 @@ from server.visits.models import MediaBlob, Visit, VisitMedia
 from signatures import decode_strokes_bytes, render_png
 
 
-def _person(user: User) -> dict:
-    return {"id": user.id, "display_name": user.display_name, "username": user.username}
-
-
 def summary(visit: Visit) -> dict:
-    task = db.session.get(VisitTask, visit.task_id)
-    return {
-        "uuid": visit.uuid,
-        "state": visit.state,
-        "outcome": visit.outcome,
-        "flags": visit.flags,
-        "task_id": visit.task_id,
-        "policy_number": task.policy.policy_number,
-        "holder_name": task.policy.holder_name,
-        "specialist": _person(db.session.get(User, visit.user_id)),
-        "institution": {"id": task.institution.id, "name": task.institution.name},
-        "started_at": visit.started_at,
-        "finished_at": visit.finished_at,
-        "received_at": visit.received_at,
-        "submitted_at": visit.submitted_at,
-        "review_state": visit.review_state,
-        "review_priority": visit.review_priority,
-        "reviewed_at": visit.reviewed_at,
+    return summaries([visit])[0]
+
+
+def summaries(visits: list[Visit]) -> list[dict]:
+    """The list view of each visit, in order, in two queries whatever the number of visits: the
+    tasks with their policy and institution (one join), then the specialists."""
+    if not visits:
+        return []
+    tasks = {
+        row.id: row
+        for row in db.session.execute(
+            select(
+                VisitTask.id,
+                Policy.policy_number,
+                Policy.holder_name,
+                Institution.id.label("institution_id"),
+                Institution.name.label("institution_name"),
+            )
+            .join(Policy, Policy.id == VisitTask.policy_id)
+            .join(Institution, Institution.id == VisitTask.institution_id)
+            .where(VisitTask.id.in_({v.task_id for v in visits}))
+        )
     }
+    people = {
+        row.id: {"id": row.id, "display_name": row.display_name, "username": row.username}
+        for row in db.session.execute(
+            select(User.id, User.display_name, User.username).where(User.id.in_({v.user_id for v in visits}))
+        )
+    }
+    out = []
+    for visit in visits:
+        task = tasks[visit.task_id]
+        out.append(
+            {
+                "uuid": visit.uuid,
+                "state": visit.state,
+                "outcome": visit.outcome,
+                "flags": visit.flags,
+                "task_id": visit.task_id,
+                "policy_number": task.policy_number,
+                "holder_name": task.holder_name,
+                "specialist": people[visit.user_id],
+                "institution": {"id": task.institution_id, "name": task.institution_name},
+                "started_at": visit.started_at,
+                "finished_at": visit.finished_at,
+                "received_at": visit.received_at,
+                "submitted_at": visit.submitted_at,
+                "review_state": visit.review_state,
+                "review_priority": visit.review_priority,
+                "reviewed_at": visit.reviewed_at,
+            }
+        )
+    return out
 
 
 def get_visit(scope: Scope, viewer: User, uuid: str) -> Visit:
