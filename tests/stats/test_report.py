@@ -26,7 +26,7 @@ def sheets(response):
 
 
 def test_monthly_report_per_institution_rolls_up_the_subtree(
-    login_as, make_policy, make_task, make_visit, make_case, make_user, org
+    login_as, make_policy, make_task, make_visit, make_case, make_callback, make_user, org
 ):
     ensure_problem_categories()
     db.session.commit()
@@ -39,6 +39,10 @@ def test_monthly_report_per_institution_rolls_up_the_subtree(
     db.session.commit()
     make_visit(lixia, user=alice, finished_at=f"{today():%Y-%m-%d}T10:00:00+08:00")
     make_case(lixia.policy, category="misleading_sale")
+    # First phone calls (R11): one reached, one sent to re-confirmation (R12), one still being tried.
+    make_callback(policy=lixia.policy, item="new_business", status="done", outcome="answered")
+    make_callback(policy=lixia.policy, item="new_business", status="recontact", attempts=3)
+    make_callback(policy=lixia.policy, item="new_business", status="pending", attempts=1)
     # Last year's task is not in this month's report.
     old = make_task(make_policy(institution="370103"))
     db.session.execute(
@@ -57,6 +61,8 @@ def test_monthly_report_per_institution_rolls_up_the_subtree(
     assert by_code["370102"]["完成率"] == 1.0 and by_code["370102"]["按时率"] == 1.0
     assert by_code["370102"][header[1]].strip("\u3000") == "历下区"
     assert by_code["37"]["新增问题件"] == 1
+    assert (by_code["370102"]["首次电话回访"], by_code["370102"]["首次电话接通"]) == (3, 1)
+    assert by_code["37"]["转联系方式复核"] == 1 and by_code["37"]["电话接通率"] == 0.5
     _, *people = book["专员"]
     assert {row[1]: row[3] for row in people} == {"王专员": 1, "（未分配）": 1}
     assert book["问题分类"][1] == ["misleading_sale", "销售误导", "是", 1]
