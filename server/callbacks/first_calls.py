@@ -135,17 +135,9 @@ def _invalid(code: str, zh: str, en: str, details: dict | None = None, status: i
 
 def existing_external_refs(refs: list[str]) -> set[str]:
     """Which of these references already name a first call (intake checks them as duplicates)."""
-    refs = [ref for ref in refs if ref]
-    found: set[str] = set()
-    from server.intake import bulk  # one = ANY(:array) query on PostgreSQL, chunks of 900 on SQLite
+    from server.intake import bulk
 
-    for chunk in bulk.batches(refs):
-        found.update(
-            db.session.scalars(
-                select(PhoneCallback.external_ref).where(bulk.among(PhoneCallback.external_ref, chunk))
-            )
-        )
-    return found
+    return bulk.present(PhoneCallback.external_ref, refs)
 
 
 class FirstCallMaker:

@@ -92,6 +92,14 @@ def batches(values) -> list[list]:
     return [values[start : start + size] for start in range(0, len(values), size)]
 
 
+def present(column, values) -> set:
+    """Which of ``values`` (empty ones left out) the column already holds: one query per batch."""
+    found: set = set()
+    for chunk in batches(v for v in values if v):
+        found.update(db.session.scalars(select(column).where(among(column, chunk))))
+    return found
+
+
 def among(column, values: list):
     """``column IN (values)``; on PostgreSQL ``column = ANY(:array)``, one parameter however many
     values (psycopg's client-side handling of statements with thousands of parameters is slow).

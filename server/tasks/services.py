@@ -52,17 +52,8 @@ def initial_status(source: str) -> str:
 
 
 def existing_external_refs(refs: list[str]) -> set[str]:
-    """Which of these intake references are already tasks: one ``= ANY(:array)`` query on
-    PostgreSQL, chunks of 900 under SQLite's bound-parameter limit."""
-    found: set[str] = set()
-    refs = [ref for ref in refs if ref]
-    for chunk in bulk.batches(refs):
-        found.update(
-            db.session.scalars(
-                select(VisitTask.external_ref).where(bulk.among(VisitTask.external_ref, chunk))
-            )
-        )
-    return found
+    """Which of these intake references are already tasks."""
+    return bulk.present(VisitTask.external_ref, refs)
 
 
 # What create_tasks needs of each policy: its facts for the questionnaire and the due date.

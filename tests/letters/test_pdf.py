@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from server.audit.models import AuditEvent
 from server.extensions import db
+from tests.conftest import _unavailable
 
 from .conftest import ADDRESS
 
@@ -27,7 +28,7 @@ def _tool(name: str) -> str | None:
 
 def _text(pdf: bytes, tmp_path) -> str:
     if not _tool("pdftotext"):
-        pytest.skip("poppler-utils not installed")
+        _unavailable("poppler-utils not installed (make browser installs it)")
     (tmp_path / "letter.pdf").write_bytes(pdf)
     subprocess.run(
         ["pdftotext", "-layout", str(tmp_path / "letter.pdf"), str(tmp_path / "letter.txt")], check=True
@@ -77,7 +78,7 @@ def test_a_holder_who_is_the_insured_signs_once(issue, tmp_path):
 
 def test_the_pages_render_with_ink(issue, tmp_path):
     if not _tool("pdftoppm"):
-        pytest.skip("poppler-utils not installed")
+        _unavailable("poppler-utils not installed (make browser installs it)")
     caller, letter = issue()
     (tmp_path / "l.pdf").write_bytes(caller.get(f"/api/v1/letters/{letter['id']}/letter.pdf").data)
     subprocess.run(

@@ -15,9 +15,7 @@ from server.users.models import User, UserRole
 from tests.conftest import empty_all_tables
 from tests.server.conftest import PASSWORD, Caller, login
 
-
-def truncate_all(app) -> None:
-    empty_all_tables(app)
+truncate_all = empty_all_tables  # the module-wide worlds empty the tables once, when done
 
 
 def load_org() -> dict[str, int]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from signatures import render_report_pdf
+from tests.conftest import _unavailable
 
 from .helpers import evidence
 
@@ -77,7 +78,7 @@ def _tool(name: str) -> str | None:
 
 def test_pdffonts_sees_the_fonts_embedded(pdf, tmp_path):
     if not _tool("pdffonts"):
-        pytest.skip("poppler-utils not installed")
+        _unavailable("poppler-utils not installed (make browser installs it)")
     (tmp_path / "r.pdf").write_bytes(pdf)
     out = subprocess.run(
         ["pdffonts", str(tmp_path / "r.pdf")], capture_output=True, text=True, check=True
@@ -88,7 +89,7 @@ def test_pdffonts_sees_the_fonts_embedded(pdf, tmp_path):
 
 def test_the_page_renders_with_ink(pdf, tmp_path):
     if not _tool("pdftoppm"):
-        pytest.skip("poppler-utils not installed")
+        _unavailable("poppler-utils not installed (make browser installs it)")
     (tmp_path / "r.pdf").write_bytes(pdf)
     subprocess.run(
         ["pdftoppm", "-png", "-r", "60", str(tmp_path / "r.pdf"), str(tmp_path / "page")], check=True
